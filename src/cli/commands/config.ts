@@ -1,0 +1,13 @@
+// Owns the `pathhelm config` command (placeholder until its issue lands).
+import type { Command } from 'commander';
+import { PathHelmError } from '../../errors.js';
+
+export function register(program: Command): void {
+  program
+    .command('config')
+    .description('(not built yet)')
+    .allowUnknownOption()
+    .action(() => {
+      throw new PathHelmError('PH_ERR_USAGE', '`pathhelm config` is not built yet');
+    });
+}

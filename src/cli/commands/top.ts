@@ -1,0 +1,13 @@
+// Owns the `pathhelm top` command (placeholder until its issue lands).
+import type { Command } from 'commander';
+import { PathHelmError } from '../../errors.js';
+
+export function register(program: Command): void {
+  program
+    .command('top')
+    .description('(not built yet)')
+    .allowUnknownOption()
+    .action(() => {
+      throw new PathHelmError('PH_ERR_USAGE', '`pathhelm top` is not built yet');
+    });
+}

@@ -1,0 +1,59 @@
+// Owns the SQLite schema: numbered migrations applied in order, keyed by PRAGMA user_version.
+//
+// Example:
+//   import { MIGRATIONS } from './migrations.js';
+//   // db.ts applies MIGRATIONS[user_version..] in one transaction each.
+//
+// Never edit a migration that has shipped; append a new one.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'decision log and backend events',
+    sql: `
+      CREATE TABLE decisions (
+        id              INTEGER PRIMARY KEY,
+        ts              INTEGER NOT NULL,
+        request_id      TEXT    NOT NULL,
+        client_ip       TEXT    NOT NULL,
+        client_id       TEXT,
+        key_id          TEXT,
+        method          TEXT    NOT NULL,
+        path            TEXT    NOT NULL,
+        status          INTEGER NOT NULL,
+        upstream_status INTEGER,
+        decision        TEXT    NOT NULL CHECK (decision IN ('ALLOW','THROTTLE','BLOCK')),
+        reason          TEXT    NOT NULL,
+        would_decision  TEXT             CHECK (would_decision IN ('ALLOW','THROTTLE','BLOCK')),
+        mode            TEXT    NOT NULL,
+        score           REAL,
+        features        TEXT,
+        explain         TEXT,
+        latency_ms      REAL    NOT NULL,
+        upstream_ms     REAL,
+        bytes_in        INTEGER NOT NULL DEFAULT 0,
+        bytes_out       INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX decisions_ts ON decisions (ts);
+      CREATE INDEX decisions_request_id ON decisions (request_id);
+      CREATE INDEX decisions_client_ts ON decisions (client_ip, ts);
+
+      CREATE TABLE backend_events (
+        id          INTEGER PRIMARY KEY,
+        ts          INTEGER NOT NULL,
+        request_id  TEXT,
+        method      TEXT    NOT NULL,
+        path        TEXT    NOT NULL,
+        status      INTEGER NOT NULL,
+        latency_ms  REAL    NOT NULL
+      );
+      CREATE INDEX backend_events_request_id ON backend_events (request_id);
+    `,
+  },
+];
