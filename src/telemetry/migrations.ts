@@ -56,4 +56,13 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX backend_events_request_id ON backend_events (request_id);
     `,
   },
+  {
+    version: 2,
+    name: 'analytics indexes (percentiles without sorting, anomalies)',
+    sql: `
+      CREATE INDEX decisions_latency_ts ON decisions (latency_ms, ts);
+      CREATE INDEX decisions_upstream_ts ON decisions (upstream_ms, ts) WHERE upstream_ms IS NOT NULL;
+      CREATE INDEX decisions_anomaly ON decisions (score) WHERE explain IS NOT NULL;
+    `,
+  },
 ];

@@ -1,0 +1,224 @@
+// Owns the decision-log analytics shared by `pathhelm report` and `/_pathhelm/analytics`:
+// totals by decision and reason, top clients and paths, latency percentiles, anomalies.
+//
+// Example:
+//   const db = openDb('.pathhelm/pathhelm.db', { readonly: true });
+//   const a = analytics(db, { since: parseSince('1h'), limit: 10 });
+//   a.byDecision.BLOCK;   // 42
+//   a.latency.p99;        // 8.4 (ms)
+//
+// Choices:
+// - Time range is inclusive on both ends: since <= ts <= until (epoch ms). `until` defaults to now.
+// - Percentiles are exact, nearest-rank: the value at rank ceil(p * n) in ascending order. Small
+//   ranges are read once and sorted in memory; large ranges walk the covering index
+//   (latency_ms, ts) / (upstream_ms, ts) from migration `analytics indexes` with LIMIT 1 OFFSET k,
+//   which never sorts and stays index-only with millions of rows.
+// - A "client" in topClients is a (client_ip, key_id) pair: one address with two keys shows twice.
+// - Anomalies are the decisions that carry an explanation (the gateway writes `explain` only when
+//   the anomaly score drove the decision), highest score first.
+
+import { PathHelmError } from '../errors.js';
+import type { Db } from './db.js';
+
+export interface AnalyticsOptions {
+  /** Epoch ms, inclusive; default: all of the log. */
+  since?: number;
+  /** Epoch ms, inclusive; default: now. */
+  until?: number;
+  /** Top N for clients, paths, reasons and anomalies (default 10). */
+  limit?: number;
+  /** Clock for the default `until` (tests). */
+  now?: number;
+}
+
+export interface Analytics {
+  since: number | null;
+  until: number;
+  total: number;
+  byDecision: { ALLOW: number; THROTTLE: number; BLOCK: number };
+  byReason: Array<{ reason: string; decision: string; count: number }>;
+  topClients: Array<{
+    clientIp: string;
+    keyId: string | null;
+    requests: number;
+    throttled: number;
+    blocked: number;
+    maxScore: number | null;
+  }>;
+  topPaths: Array<{ path: string; requests: number; throttled: number; blocked: number }>;
+  /** Gateway latency (latency_ms), ms. */
+  latency: { p50: number | null; p90: number | null; p99: number | null; max: number | null };
+  /** Backend latency (upstream_ms) of forwarded requests, ms. */
+  upstreamLatency: { p50: number | null; p99: number | null };
+  anomalies: Array<{ requestId: string; ts: number; clientIp: string; score: number; reason: string; explain: unknown }>;
+}
+
+/** Ranges with at most this many rows are percentiled in memory (one read, one typed-array sort). */
+const IN_MEMORY_MAX = 200_000;
+
+/**
+ * Computes the analytics for a time range of the decision log.
+ *
+ * Example: `analytics(db, { since: Date.now() - 3_600_000 }).topClients[0].clientIp`
+ */
+export function analytics(db: Db, opts: AnalyticsOptions = {}): Analytics {
+  // One read transaction: every number comes from the same snapshot while `serve` keeps writing.
+  return db.transaction(() => compute(db, opts))();
+}
+
+function compute(db: Db, opts: AnalyticsOptions): Analytics {
+  const since = opts.since ?? null;
+  const until = opts.until ?? opts.now ?? Date.now();
+  const limit = Math.max(1, Math.floor(opts.limit ?? 10));
+  const lo = since ?? Number.MIN_SAFE_INTEGER;
+  const range = { lo, hi: until };
+
+  const byDecision = { ALLOW: 0, THROTTLE: 0, BLOCK: 0 };
+  let total = 0;
+  const reasons = db
+    .prepare(
+      `SELECT reason, decision, COUNT(*) AS count FROM decisions
+       WHERE ts >= @lo AND ts <= @hi GROUP BY reason, decision`,
+    )
+    .all(range) as Array<{ reason: string; decision: string; count: number }>;
+  for (const r of reasons) {
+    total += r.count;
+    if (r.decision === 'ALLOW' || r.decision === 'THROTTLE' || r.decision === 'BLOCK') byDecision[r.decision] += r.count;
+  }
+  reasons.sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason) || a.decision.localeCompare(b.decision));
+  const byReason = reasons.slice(0, Math.max(limit, 20));
+
+  const topClients = (
+    db
+      .prepare(
+        `SELECT client_ip AS clientIp, key_id AS keyId, COUNT(*) AS requests,
+                SUM(decision = 'THROTTLE') AS throttled, SUM(decision = 'BLOCK') AS blocked,
+                MAX(score) AS maxScore
+         FROM decisions WHERE ts >= @lo AND ts <= @hi
+         GROUP BY client_ip, key_id ORDER BY requests DESC, clientIp ASC LIMIT @limit`,
+      )
+      .all({ ...range, limit }) as Analytics['topClients']
+  ).map((c) => ({ ...c, keyId: c.keyId ?? null, maxScore: c.maxScore ?? null }));
+
+  const topPaths = db
+    .prepare(
+      `SELECT path, COUNT(*) AS requests, SUM(decision = 'THROTTLE') AS throttled, SUM(decision = 'BLOCK') AS blocked
+       FROM decisions WHERE ts >= @lo AND ts <= @hi
+       GROUP BY path ORDER BY requests DESC, path ASC LIMIT @limit`,
+    )
+    .all({ ...range, limit }) as Analytics['topPaths'];
+
+  const lat = percentiles(db, 'latency_ms', range, total, [0.5, 0.9, 0.99, 1]);
+  const upstreamCount = total
+    ? (db
+        .prepare(`SELECT COUNT(*) AS n FROM decisions WHERE upstream_ms IS NOT NULL AND ts >= @lo AND ts <= @hi`)
+        .get(range) as { n: number }).n
+    : 0;
+  const up = percentiles(db, 'upstream_ms', range, upstreamCount, [0.5, 0.99]);
+
+  const anomalies = (
+    db
+      .prepare(
+        `SELECT request_id AS requestId, ts, client_ip AS clientIp, score, reason, explain
+         FROM decisions WHERE explain IS NOT NULL AND score IS NOT NULL AND ts >= @lo AND ts <= @hi
+         ORDER BY score DESC, ts DESC LIMIT @limit`,
+      )
+      .all({ ...range, limit }) as Array<{ requestId: string; ts: number; clientIp: string; score: number; reason: string; explain: string }>
+  ).map((a) => ({ ...a, explain: parseJson(a.explain) }));
+
+  return {
+    since,
+    until,
+    total,
+    byDecision,
+    byReason,
+    topClients,
+    topPaths,
+    latency: { p50: lat[0], p90: lat[1], p99: lat[2], max: lat[3] },
+    upstreamLatency: { p50: up[0], p99: up[1] },
+    anomalies,
+  };
+}
+
+/** Nearest-rank rank (0-based offset) of quantile q among n sorted values. */
+export function rankOffset(q: number, n: number): number {
+  return Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
+}
+
+/** Exact nearest-rank percentiles of a non-null numeric column over a ts range; null when empty. */
+function percentiles(
+  db: Db,
+  column: 'latency_ms' | 'upstream_ms',
+  range: { lo: number; hi: number },
+  n: number,
+  qs: number[],
+): Array<number | null> {
+  if (n === 0) return qs.map(() => null);
+  if (n <= IN_MEMORY_MAX) {
+    const values = new Float64Array(n);
+    let i = 0;
+    const stmt = db
+      .prepare(`SELECT ${column} FROM decisions WHERE ${column} IS NOT NULL AND ts >= @lo AND ts <= @hi`)
+      .pluck();
+    for (const v of stmt.iterate(range) as Iterable<number>) {
+      if (i === n) break; // rows written since the count: ignore them, the count is the snapshot
+      values[i++] = v;
+    }
+    const sorted = values.subarray(0, i).sort();
+    if (i === 0) return qs.map(() => null);
+    return qs.map((q) => sorted[rankOffset(q, i)]);
+  }
+  const index = column === 'latency_ms' ? 'decisions_latency_ts' : 'decisions_upstream_ts';
+  const hasIndex = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`).get(index) !== undefined;
+  const stmt = db
+    .prepare(
+      `SELECT ${column} FROM decisions ${hasIndex ? `INDEXED BY ${index}` : ''}
+       WHERE ${column} IS NOT NULL AND ts >= @lo AND ts <= @hi
+       ORDER BY ${column} LIMIT 1 OFFSET @k`,
+    )
+    .pluck();
+  return qs.map((q) => (stmt.get({ ...range, k: rankOffset(q, n) }) as number | undefined) ?? null);
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/**
+ * Parses a `--since` value into epoch ms: a duration back from `now` ('90s', '15m', '1h', '2d', '1w',
+ * '1h30m'), an ISO date ('2026-11-21', '2026-11-21T07:00:00Z') or epoch ms ('1763708400000').
+ *
+ * Example: `parseSince('15m', Date.parse('2026-01-01T00:15:00Z')) === Date.parse('2026-01-01T00:00:00Z')`
+ */
+export function parseSince(text: string, now: number = Date.now()): number {
+  const s = String(text).trim();
+  if (/^\d{10,}$/.test(s)) return Number(s);
+  const dur = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/i;
+  if (dur.test(s)) {
+    let total = 0;
+    for (const m of s.toLowerCase().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)) total += Number(m[1]) * UNIT_MS[m[2]];
+    return now - Math.round(total);
+  }
+  if (/^\d{4}-\d{2}-\d{2}/.test(s)) {
+    const t = Date.parse(s);
+    if (Number.isFinite(t)) return t;
+  }
+  throw new PathHelmError(
+    'PH_ERR_USAGE',
+    `--since must be a duration like 15m, 1h, 2d, an ISO date like 2026-11-21T07:00:00Z, or epoch ms; got "${text}"`,
+  );
+}
