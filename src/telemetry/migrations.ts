@@ -65,4 +65,24 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX decisions_anomaly ON decisions (score) WHERE explain IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'bans (behaviour engine): temporary client bans, escalation history, change marker',
+    sql: `
+      CREATE TABLE bans (
+        id         INTEGER PRIMARY KEY,
+        client_id  TEXT    NOT NULL,
+        reason     TEXT    NOT NULL,
+        created    INTEGER NOT NULL,
+        expires    INTEGER NOT NULL,
+        offences   INTEGER NOT NULL DEFAULT 1,
+        lifted     INTEGER,
+        detail     TEXT,
+        seq        INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX bans_client_created ON bans (client_id, created);
+      CREATE INDEX bans_expires ON bans (expires);
+      CREATE INDEX bans_seq ON bans (seq);
+    `,
+  },
 ];
