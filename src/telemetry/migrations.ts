@@ -85,4 +85,33 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX bans_seq ON bans (seq);
     `,
   },
+  {
+    version: 4,
+    name: 'api keys (hash + metadata only) and their change counter',
+    sql: `
+      CREATE TABLE api_keys (
+        id               TEXT    PRIMARY KEY,
+        name             TEXT    NOT NULL,
+        hash             BLOB    NOT NULL,
+        prev_hash        BLOB,
+        prev_valid_until INTEGER,
+        rates            TEXT,
+        created_at       INTEGER NOT NULL,
+        expires_at       INTEGER,
+        revoked_at       INTEGER,
+        rotated_at       INTEGER
+      );
+      CREATE TABLE api_key_meta (
+        name  TEXT PRIMARY KEY,
+        value
+      );
+      INSERT INTO api_key_meta (name, value) VALUES ('version', 0);
+      CREATE TRIGGER api_keys_version_insert AFTER INSERT ON api_keys
+        BEGIN UPDATE api_key_meta SET value = value + 1 WHERE name = 'version'; END;
+      CREATE TRIGGER api_keys_version_update AFTER UPDATE ON api_keys
+        BEGIN UPDATE api_key_meta SET value = value + 1 WHERE name = 'version'; END;
+      CREATE TRIGGER api_keys_version_delete AFTER DELETE ON api_keys
+        BEGIN UPDATE api_key_meta SET value = value + 1 WHERE name = 'version'; END;
+    `,
+  },
 ];
