@@ -1,0 +1,215 @@
+// Owns the behaviour pass and the hybrid decision of `serve`: per-client windows fed after each response,
+// forest scoring of the client's current vector, and what a score leads to (flag, tighter limit, block + ban).
+//
+// Example:
+//   const engine = new BehaviourEngine({ config, model: holder, bans });
+//   const passes = [deny, auth, rateLimit, engine.pass];   // behaviour goes last
+//
+// Decision rules (README "How decisions are made"):
+// - A client (key id when authenticated, else its address) is scored once its window holds
+//   behaviour.minEvents events. inline mode scores in run() (decides this request); async mode scores in
+//   after() and the next request acts on it.
+// - score >= block threshold on ml.consecutive scored requests in a row → 403 BLOCK `anomaly`, and a ban
+//   (BanManager: 5 min, doubling per repeat offence up to bans.maxMs). The client's window is cleared and
+//   requests refused while banned are not fed into it, so a ban ends with a clean slate.
+// - flag <= score (or a block-level score before the K-th in a row) → reason `anomaly_flag` (the request
+//   passes) and the client is flagged for behaviour.windowMs: its rate limits are multiplied by
+//   ml.flaggedRateFactor (own sliding-window limiter, reason `rate_limit_flagged`, 429).
+// - Allow-listed clients are scored and explained but never blocked, banned or limited.
+// - Monitor mode: verdicts are returned as usual (the server records them as would_decision and forwards);
+//   no ban is created, and the window is fed with the would-be decision so it evolves as in enforce mode.
+
+import type { Decision, PathHelmConfig, RateWindow } from '../config/types.js';
+import type { Pass, RequestContext, Verdict } from '../gateway/pipeline.js';
+import { NUM_FEATURES, type BehaviourEvent } from '../behaviour/features.js';
+import type { BehaviourScorer } from '../behaviour/scorer.js';
+import { BehaviourTracker, type ClientState } from '../behaviour/tracker.js';
+import { SlidingWindowLimiter } from './ratelimit.js';
+import type { BanManager } from './bans.js';
+
+/** Holds the current scorer; a model reload swaps `scorer` in one assignment (see behaviour/model.ts). */
+export interface ScorerRef {
+  readonly scorer: BehaviourScorer | null;
+}
+
+export interface BehaviourEngineOptions {
+  config: Pick<PathHelmConfig, 'mode' | 'behaviour' | 'ml' | 'rateLimit'>;
+  model: ScorerRef;
+  bans: BanManager;
+  tracker?: BehaviourTracker;
+}
+
+/** Counters for status/metrics. */
+export interface BehaviourStats {
+  scored: number;
+  flagged: number;
+  blocked: number;
+  flaggedThrottled: number;
+}
+
+export class BehaviourEngine {
+  readonly pass: Pass;
+  readonly tracker: BehaviourTracker;
+  readonly stats: BehaviourStats = { scored: 0, flagged: 0, blocked: 0, flaggedThrottled: 0 };
+  private readonly config: BehaviourEngineOptions['config'];
+  private readonly model: ScorerRef;
+  private readonly bans: BanManager;
+  private readonly scratch = new Float64Array(NUM_FEATURES);
+  private readonly ev: BehaviourEvent = { t: 0, method: '', path: '', status: 0, decision: 'ALLOW' };
+  private readonly limiter: SlidingWindowLimiter;
+  private readonly ipWindows: RateWindow[];
+  private readonly keyWindows: RateWindow[];
+  private readonly enforce: boolean;
+  private readonly inline: boolean;
+
+  constructor(opts: BehaviourEngineOptions) {
+    const c = opts.config;
+    this.config = c;
+    this.model = opts.model;
+    this.bans = opts.bans;
+    this.tracker = opts.tracker ?? new BehaviourTracker({ windowMs: c.behaviour.windowMs, maxClients: c.behaviour.maxClients });
+    this.enforce = c.mode === 'enforce';
+    this.inline = c.ml.mode === 'inline';
+    const f = c.ml.flaggedRateFactor;
+    const scale = (ws: RateWindow[]) => ws.map((w) => ({ limit: Math.max(1, Math.floor(w.limit * f)), windowMs: w.windowMs }));
+    this.ipWindows = c.rateLimit.enabled ? scale(c.rateLimit.ip) : [];
+    this.keyWindows = c.rateLimit.enabled ? scale(c.rateLimit.key) : [];
+    this.limiter = new SlidingWindowLimiter(c.behaviour.maxClients);
+    const self = this;
+    this.pass = {
+      name: 'behaviour',
+      run(ctx) {
+        return self.run(ctx);
+      },
+      after(ctx, status, decision) {
+        self.after(ctx, status, decision);
+      },
+    };
+  }
+
+  /** Forgets a client's behaviour (used when an operator lifts its ban). */
+  forget(clientId: string): void {
+    this.tracker.delete(clientId);
+  }
+
+  run(ctx: RequestContext): Verdict | undefined {
+    if (!this.config.behaviour.enabled) return undefined;
+    const id = ctx.clientId;
+    if (id === null) return undefined;
+    const now = ctx.now;
+    const st = this.tracker.get(id, now);
+    const scorer = this.model.scorer;
+    let verdict: Verdict | undefined;
+    if (scorer !== null) {
+      if (this.inline) {
+        if (st.window.size >= this.config.behaviour.minEvents) {
+          const x = st.window.extract(now, this.scratch);
+          const s = scorer.score(x);
+          ctx.score = s;
+          ctx.features = scorer.featuresJson(x);
+          this.stats.scored++;
+          const explain = this.judge(st, s, x, scorer, now);
+          if (explain !== null) ctx.explain = explain;
+          if (st.pendingBlock) verdict = this.block(ctx, st);
+          else if (explain !== null) ctx.allowReason = 'anomaly_flag';
+        } else st.consecutive = 0;
+      } else if (!Number.isNaN(st.lastScore)) {
+        ctx.score = st.lastScore;
+        ctx.features = st.lastFeatures;
+        if (st.lastExplain !== null) {
+          ctx.explain = st.lastExplain;
+          if (st.pendingBlock) verdict = this.block(ctx, st);
+          else ctx.allowReason = 'anomaly_flag';
+        }
+      }
+    }
+    if (verdict === undefined && st.flaggedUntil > now && !ctx.allowListed) verdict = this.flaggedLimit(ctx, id, now);
+    return verdict;
+  }
+
+  after(ctx: RequestContext, status: number, decision: Decision): void {
+    if (!this.config.behaviour.enabled) return;
+    const id = ctx.clientId;
+    if (id === null) return;
+    const now = ctx.now;
+    // Requests refused because of a ban (and the one that caused it) stay out of the window.
+    if (this.enforce && this.bans.check(id, now) !== undefined) return;
+    const st = this.tracker.get(id, now);
+    const ev = this.ev;
+    ev.t = now;
+    ev.method = ctx.req.method ?? 'GET';
+    ev.path = ctx.path;
+    ev.status = status;
+    ev.decision = this.enforce ? decision : (ctx.wouldDecision ?? decision);
+    st.window.push(ev);
+    if (this.inline) return;
+    const scorer = this.model.scorer;
+    if (scorer === null || st.window.size < this.config.behaviour.minEvents) return;
+    const x = st.window.extract(now, this.scratch);
+    const s = scorer.score(x);
+    this.stats.scored++;
+    st.lastScore = s;
+    st.lastFeatures = scorer.featuresJson(x);
+    st.lastExplain = this.judge(st, s, x, scorer, now);
+  }
+
+  /**
+   * Updates the client's counters for score `s`; returns the explain JSON when the score is at least the flag
+   * threshold (else null). Sets st.pendingBlock when the K-th consecutive block-level score is reached.
+   */
+  private judge(st: ClientState, s: number, x: Float64Array, scorer: BehaviourScorer, now: number): string | null {
+    if (s < scorer.flagThreshold) {
+      st.consecutive = 0;
+      st.pendingBlock = false;
+      return null;
+    }
+    st.flaggedUntil = now + this.config.behaviour.windowMs;
+    this.stats.flagged++;
+    if (s >= scorer.blockThreshold) {
+      st.consecutive++;
+      st.pendingBlock = st.consecutive >= this.config.ml.consecutive;
+    } else {
+      st.consecutive = 0;
+      st.pendingBlock = false;
+    }
+    return scorer.explainJson(x);
+  }
+
+  private block(ctx: RequestContext, st: ClientState): Verdict | undefined {
+    st.pendingBlock = false;
+    st.consecutive = 0;
+    if (ctx.allowListed) {
+      ctx.allowReason = 'anomaly_flag';
+      return undefined;
+    }
+    this.stats.blocked++;
+    let message = 'request refused: this client behaves anomalously';
+    const headers: Array<[string, string]> = [];
+    if (this.enforce) {
+      const ban = this.bans.ban(st.id, 'anomaly', ctx.now, ctx.explain);
+      st.window.clear();
+      st.flaggedUntil = 0;
+      st.lastScore = NaN;
+      st.lastFeatures = null;
+      st.lastExplain = null;
+      const secs = Math.max(1, Math.ceil((ban.expires - ctx.now) / 1000));
+      headers.push(['retry-after', String(secs)]);
+      message += `; banned for ${secs} s`;
+    }
+    return { decision: 'BLOCK', status: 403, reason: 'anomaly', message, headers };
+  }
+
+  private flaggedLimit(ctx: RequestContext, id: string, now: number): Verdict | undefined {
+    const windows = ctx.keyId !== null ? this.keyWindows : this.ipWindows;
+    if (windows.length === 0) return undefined;
+    if (this.limiter.hit(id, windows, now)) return undefined;
+    this.stats.flaggedThrottled++;
+    return {
+      decision: 'THROTTLE',
+      status: 429,
+      reason: 'rate_limit_flagged',
+      message: 'too many requests: this client is rate limited more tightly because its behaviour is unusual',
+      headers: [['retry-after', String(Math.max(1, Math.ceil(this.limiter.retryAfterMs / 1000)))]],
+    };
+  }
+}

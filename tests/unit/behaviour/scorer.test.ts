@@ -1,0 +1,73 @@
+// Tests live scoring helpers: thresholds, features JSON, the top-3 explanation.
+import { describe, expect, it } from 'vitest';
+import { FEATURE_NAMES, F, NUM_FEATURES } from '../../../src/behaviour/features.js';
+import { BehaviourScorer, deriveFlagThreshold, round4, type ScoringModel } from '../../../src/behaviour/scorer.js';
+
+/** A model whose score and attribution are chosen by the test. */
+function fakeModel(opts: { threshold?: number; attr?: (x: ArrayLike<number>) => number[] } = {}): ScoringModel {
+  return {
+    meta: {
+      features: FEATURE_NAMES,
+      threshold: { value: opts.threshold ?? 0.6, method: 'test' },
+      featureSummary: FEATURE_NAMES.map((name) => ({ name, min: 0, max: 10, mean: 1, sd: 2 })),
+    },
+    forest: {
+      score: (x) => x[F.seq_id_ratio],
+      explain: (x, out) => {
+        const o = out ?? new Float64Array(NUM_FEATURES);
+        const a = opts.attr ? opts.attr(x) : Array.from({ length: NUM_FEATURES }, () => 0.1);
+        for (let i = 0; i < NUM_FEATURES; i++) o[i] = a[i];
+        return o;
+      },
+    },
+  };
+}
+
+describe('BehaviourScorer', () => {
+  it('takes the model threshold unless the config sets one, and derives a lower flag threshold', () => {
+    const s = new BehaviourScorer(fakeModel({ threshold: 0.7 }), { blockThreshold: null, flagThreshold: null });
+    expect(s.blockThreshold).toBe(0.7);
+    expect(s.flagThreshold).toBeCloseTo(0.6);
+    const t = new BehaviourScorer(fakeModel(), { blockThreshold: 0.8, flagThreshold: 0.65 });
+    expect(t.blockThreshold).toBe(0.8);
+    expect(t.flagThreshold).toBe(0.65);
+    expect(deriveFlagThreshold(0.4)).toBeLessThan(0.4);
+    // a flag threshold above the block threshold is clamped to it
+    expect(new BehaviourScorer(fakeModel(), { blockThreshold: 0.6, flagThreshold: 0.9 }).flagThreshold).toBe(0.6);
+  });
+
+  it('serialises features as a JSON object in FEATURE_NAMES order, rounded to 4 decimals', () => {
+    const s = new BehaviourScorer(fakeModel(), { blockThreshold: null, flagThreshold: null });
+    const x = new Float64Array(NUM_FEATURES);
+    x[F.req_count] = 42;
+    x[F.rps] = 1 / 3;
+    x[F.iat_cv] = -0;
+    const o = JSON.parse(s.featuresJson(x)) as Record<string, number>;
+    expect(Object.keys(o)).toEqual([...FEATURE_NAMES]);
+    expect(o.req_count).toBe(42);
+    expect(o.rps).toBe(0.3333);
+    expect(round4(-0.00001)).toBe(0);
+  });
+
+  it('names the 3 features with the largest attribution weighted by their distance from training', () => {
+    const attr = (): number[] => {
+      const a = new Array<number>(NUM_FEATURES).fill(0);
+      a[F.seq_id_ratio] = 0.5; // big attribution, big distance → first
+      a[F.rps] = 0.5; // same attribution, at the training mean → after
+      a[F.not_found_distinct] = 0.2; // smaller attribution, far away
+      a[F.write_ratio] = -1; // negative attribution never counts
+      return a;
+    };
+    const s = new BehaviourScorer(fakeModel({ attr }), { blockThreshold: null, flagThreshold: null });
+    const x = new Float64Array(NUM_FEATURES).fill(1); // all at the mean (1)
+    x[F.seq_id_ratio] = 30; // 14.5 sd, clamped to 10
+    x[F.not_found_distinct] = 9; // 4 sd
+    x[F.write_ratio] = 50;
+    const why = s.explain(x);
+    expect(why.map((e) => e.feature)).toEqual(['seq_id_ratio', 'not_found_distinct', 'rps']);
+    expect(why[0].sd).toBe(10);
+    expect(why[1].sd).toBe(4);
+    expect(why[0].attribution).toBe(0.5);
+    expect(JSON.parse(s.explainJson(x))).toHaveLength(3);
+  });
+});
