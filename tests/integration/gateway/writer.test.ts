@@ -1,0 +1,97 @@
+// Batched decision-log writer against real SQLite: batching, overflow, failure counting, recovery.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDb, type Db } from '../../../src/telemetry/db.js';
+import type { DecisionEvent } from '../../../src/telemetry/types.js';
+import { createBackendEventWriter, createDecisionWriter } from '../../../src/telemetry/writer.js';
+
+function event(i: number): DecisionEvent {
+  return {
+    ts: 1_700_000_000_000 + i, requestId: `req-${i}`, clientIp: '127.0.0.1', clientId: null, keyId: null,
+    method: 'GET', path: '/x', status: 200, upstreamStatus: 200, decision: 'ALLOW', reason: 'ok',
+    wouldDecision: null, mode: 'enforce', score: null, features: null, explain: null, latencyMs: 1.5,
+    upstreamMs: 1, bytesIn: 0, bytesOut: 10,
+  };
+}
+
+let dir: string;
+let db: Db | null = null;
+afterEach(() => {
+  db?.close();
+  db = null;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function open(): Db {
+  dir = mkdtempSync(join(tmpdir(), 'ph-writer-'));
+  db = openDb(join(dir, 'log.db'));
+  return db;
+}
+
+const count = (d: Db, table = 'decisions') => (d.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+describe('batched writer', () => {
+  it('writes nothing on push and everything on flush, in batches', () => {
+    const d = open();
+    const w = createDecisionWriter(d, { flushIntervalMs: 60_000, batchSize: 7 });
+    for (let i = 0; i < 100; i++) w.push(event(i));
+    expect(count(d)).toBe(0);
+    expect(w.stats().queued).toBe(100);
+    expect(w.flush()).toBe(100);
+    expect(count(d)).toBe(100);
+    expect(w.stats()).toMatchObject({ written: 100, queued: 0, dropped: 0, failures: 0, lagMs: 0 });
+    void w.close();
+  });
+
+  it('commits on its tick without flush', async () => {
+    const d = open();
+    const w = createDecisionWriter(d, { flushIntervalMs: 10 });
+    w.push(event(1));
+    for (let i = 0; i < 100 && count(d) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(count(d)).toBe(1);
+    await w.close();
+  });
+
+  it('drops and counts events beyond maxQueue', () => {
+    const d = open();
+    const w = createDecisionWriter(d, { flushIntervalMs: 60_000, maxQueue: 10 });
+    for (let i = 0; i < 15; i++) w.push(event(i));
+    expect(w.stats()).toMatchObject({ queued: 10, dropped: 5 });
+    w.flush();
+    expect(count(d)).toBe(10);
+    void w.close();
+  });
+
+  it('counts a failing write, keeps going, and recovers', async () => {
+    const d = open();
+    const w = createDecisionWriter(d, { flushIntervalMs: 60_000 });
+    d.exec(`CREATE TRIGGER fail BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END`);
+    for (let i = 0; i < 5; i++) w.push(event(i));
+    expect(() => w.flush()).not.toThrow();
+    expect(w.stats()).toMatchObject({ written: 0, dropped: 5, failures: 1, queued: 0 });
+    expect(w.stats().lastError).toMatch(/disk full/);
+    d.exec('DROP TRIGGER fail');
+    w.push(event(9));
+    await w.close();
+    expect(count(d)).toBe(1);
+    expect(w.stats().written).toBe(1);
+  });
+
+  it('close() flushes what is queued', async () => {
+    const d = open();
+    const w = createDecisionWriter(d, { flushIntervalMs: 60_000 });
+    for (let i = 0; i < 1234; i++) w.push(event(i));
+    await w.close();
+    expect(count(d)).toBe(1234);
+  });
+
+  it('writes backend events', async () => {
+    const d = open();
+    const w = createBackendEventWriter(d, { flushIntervalMs: 60_000 });
+    w.push({ ts: 1, requestId: 'r1', method: 'GET', path: '/health', status: 200, latencyMs: 0.2 });
+    await w.close();
+    expect(d.prepare('SELECT request_id, path, status FROM backend_events').get()).toEqual({ request_id: 'r1', path: '/health', status: 200 });
+  });
+});
