@@ -1,0 +1,99 @@
+// Owns the wiring of the behaviour engine into one gateway: the model holder (load + hot reload), the ban
+// manager with its SQLite store (load at start, deferred writes, polling for lifts), and the two passes it adds
+// to the pipeline (`ban` right after auth, `behaviour` last). buildPasses (src/gateway/passes.ts) calls it.
+//
+// Example:
+//   const rt = createBehaviourRuntime(config, { db, loader: loadModelForServe });
+//   const passes = [identity, ipAccess, auth, rt.banPass, rateLimit, ...(rt.pass ? [rt.pass] : [])];
+//   rt.close();   // also happens by itself once the gateway has closed its db
+//
+// No SQLite on the request path: bans are written via setImmediate in one transaction, and the lift marker
+// is polled every `bans poll` interval (500 ms) by an unref'd timer.
+
+import type { PathHelmConfig } from '../config/types.js';
+import type { Pass } from '../gateway/pipeline.js';
+import { BanManager, banPass } from '../policy/bans.js';
+import { BanStore } from '../policy/bans-store.js';
+import { BehaviourEngine } from '../policy/behaviour.js';
+import type { Db } from '../telemetry/db.js';
+import { ModelHolder, type ModelLoader } from './model.js';
+
+export interface BehaviourRuntimeDeps {
+  db?: Db;
+  now?: () => number;
+  /** Parses a model file; required when config.ml.model is set and behaviour is enabled. */
+  loader?: ModelLoader;
+  /** How often the ban store is polled for changes by other processes (default 500 ms). */
+  pollMs?: number;
+  /** Watch the model file for changes (default true). */
+  watchModel?: boolean;
+}
+
+export interface BehaviourRuntime {
+  /** 403 `banned` for banned clients; place right after identity/auth. */
+  readonly banPass: Pass;
+  /** The behaviour pass (null with --no-model or behaviour.enabled false); place last. */
+  readonly pass: Pass | null;
+  readonly engine: BehaviourEngine | null;
+  readonly bans: BanManager;
+  readonly store: BanStore | null;
+  readonly model: ModelHolder | null;
+  close(): void;
+}
+
+const live = new Set<BehaviourRuntime>();
+
+/** Closes every live runtime (tests; serve's shutdown). */
+export function closeBehaviourRuntimes(): void {
+  for (const rt of [...live]) rt.close();
+}
+
+export function createBehaviourRuntime(config: Readonly<Pick<PathHelmConfig, 'mode' | 'behaviour' | 'ml' | 'bans' | 'rateLimit'>>, deps: BehaviourRuntimeDeps = {}): BehaviourRuntime {
+  const now = deps.now ?? Date.now;
+  let model: ModelHolder | null = null;
+  if (config.behaviour.enabled && config.ml.model !== null) {
+    if (!deps.loader) throw new Error('createBehaviourRuntime: a model loader is required when ml.model is set');
+    model = new ModelHolder(config.ml.model, { blockThreshold: config.ml.blockThreshold, flagThreshold: config.ml.flagThreshold }, deps.loader);
+    model.load();
+  }
+  const store = deps.db ? new BanStore(deps.db) : null;
+  const bans = new BanManager({ baseMs: config.bans.baseMs, maxMs: config.bans.maxMs, sink: store ?? undefined });
+  if (store) store.loadInto(bans, now());
+  const engine = model ? new BehaviourEngine({ config, model, bans }) : null;
+  if (model && deps.watchModel !== false) model.watch();
+
+  let timer: NodeJS.Timeout | null = null;
+  const rt: BehaviourRuntime = {
+    banPass: banPass(bans),
+    pass: engine ? engine.pass : null,
+    engine,
+    bans,
+    store,
+    model,
+    close() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      model?.close();
+      if (store && deps.db?.open) store.flush();
+      live.delete(rt);
+    },
+  };
+  if (store && deps.db) {
+    const db = deps.db;
+    timer = setInterval(() => {
+      if (!db.open) {
+        rt.close(); // the gateway closed its db: this runtime is over
+        return;
+      }
+      try {
+        for (const b of store.poll(bans, now())) if (b.lifted !== null) engine?.forget(b.clientId);
+      } catch (err) {
+        store.failures++;
+        store.lastError = err instanceof Error ? err.message : String(err);
+      }
+    }, deps.pollMs ?? 500);
+    timer.unref();
+  }
+  live.add(rt);
+  return rt;
+}
