@@ -177,6 +177,9 @@ const upstream: Rule = (v, key, ctx) => {
   const example = 'like "http://127.0.0.1:9000"';
   if (typeof v !== 'string') return fail(ctx, key, `must be an http:// or https:// URL ${example}, got ${describe(v)}`);
   let url: URL;
+  if (!v.includes('://') && URL.canParse(`http://${v}`) && !/\s/.test(v)) {
+    return fail(ctx, key, `must start with http:// or https://; did you mean "http://${v}"?`);
+  }
   try {
     url = new URL(v);
   } catch {
@@ -262,8 +265,9 @@ const rateWindow: Rule = (v, key, ctx) => {
     return r;
   }
   if (!isPlainObject(v)) return fail(ctx, key, `must be ${RATE_HINT}, got ${describe(v)}`);
-  let failed = !checkKeys(v, ['limit', 'windowMs'], key, ctx);
-  for (const k of ['limit', 'windowMs']) if (!(k in v)) failed = !!fail(ctx, `${key}.${k}`, 'is missing');
+  if (!checkKeys(v, ['limit', 'windowMs'], key, ctx)) return FAIL;
+  let failed = false;
+  for (const k of ['limit', 'windowMs']) if (!(k in v)) failed = !!fail(ctx, `${key}.${k}`, 'is missing (write { limit: 100, windowMs: 1000 } or "100/1s")');
   if (failed) return FAIL;
   const limit = integer(1, Number.MAX_SAFE_INTEGER, ' requests')(v.limit, `${key}.limit`, ctx);
   const windowMs = duration()(v.windowMs, `${key}.windowMs`, ctx);
