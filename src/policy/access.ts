@@ -10,12 +10,11 @@
 
 import type { PathHelmConfig, RateWindow } from '../config/types.js';
 import type { Pass, RequestContext, Verdict } from '../gateway/pipeline.js';
-import { isKeyId } from '../keys/format.js';
 import type { StoredKey } from '../keys/store.js';
 import { AUTH_EXPIRED, AUTH_OK, AUTH_REVOKED, KeyTable } from '../keys/table.js';
 import { policySet, pushRateLimitHeaders, toSeconds, type PolicySet } from './headers.js';
 import { ClientIdentity } from './identity.js';
-import { CidrSet } from './ip.js';
+import { CidrSet, parseCidrRange } from './ip.js';
 import { SlidingWindowLimiter } from './ratelimit.js';
 
 export type AccessConfig = Pick<PathHelmConfig, 'auth' | 'rateLimit' | 'trustedProxies' | 'ipv6PrefixLength' | 'allow' | 'deny'>;
@@ -58,8 +57,9 @@ export function compileList(entries: readonly string[], key: string): { ips: Cid
   const cidrs: string[] = [];
   const keyIds = new Set<string>();
   for (const e of entries) {
-    if (isKeyId(e)) keyIds.add(e);
-    else cidrs.push(e);
+    // Config validation already accepted each entry as an IP, a CIDR or a key id.
+    if (parseCidrRange(e)) cidrs.push(e);
+    else keyIds.add(e);
   }
   return { ips: CidrSet.compile(cidrs, key), keyIds };
 }
