@@ -1,13 +1,113 @@
-// Owns the `pathhelm serve` command (placeholder until its issue lands).
+// Owns the `pathhelm serve` command: loads the config (flags win), resolves the gateway token,
+// optionally starts the demo backend in-process, runs the gateway until SIGINT/SIGTERM.
+//
+// Example:
+//   $ pathhelm serve --demo
+//   $ pathhelm serve --port 8080 --upstream http://127.0.0.1:3000 --mode monitor
 import type { Command } from 'commander';
-import { PathHelmError } from '../../errors.js';
+import { loadConfig } from '../../config/load.js';
+import { resolveGatewayToken } from '../../config/state.js';
+import type { PathHelmConfig } from '../../config/types.js';
+import { isPathHelmError } from '../../errors.js';
+import { startGateway } from '../../gateway/server.js';
+import { startBackend, type BackendHandle } from '../../sim/backend.js';
+
+interface Opts {
+  port?: string;
+  host?: string;
+  upstream?: string;
+  db?: string;
+  config?: string;
+  gatewayToken?: string;
+  demo?: boolean;
+  mode?: string;
+}
 
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new PathHelmError('PH_ERR_USAGE', '`pathhelm serve` is not built yet');
+    .description('run the gateway: decide on every request, forward the allowed ones, log every decision')
+    .option('--port <port>', 'port to listen on; 0 = any free port (default 8000)')
+    .option('--host <host>', 'address to bind (default 127.0.0.1)')
+    .option('--upstream <url>', 'backend base URL (default http://127.0.0.1:9000)')
+    .option('--db <file>', 'SQLite decision log; its directory is the state directory (default ./.pathhelm/pathhelm.db)')
+    .option('--config <file>', 'config file (default: search the current directory)')
+    .option('--gateway-token <token>', 'secret sent as X-Gateway-Token (default: env PATHHELM_GATEWAY_TOKEN, else generated once into the state directory)')
+    .option('--mode <mode>', 'enforce (refuse) or monitor (log what would be refused, forward everything)')
+    .option('--demo', 'run the demo backend in-process and point the gateway at it')
+    .action(async (opts: Opts) => {
+      const loaded = await loadConfig({
+        configFile: opts.config,
+        overrides: {
+          port: opts.port as unknown as number,
+          host: opts.host,
+          upstream: opts.upstream,
+          db: opts.db,
+          gatewayToken: opts.gatewayToken,
+          mode: opts.mode as PathHelmConfig['mode'] | undefined,
+          demo: opts.demo,
+        },
+      });
+      const token = resolveGatewayToken(loaded).token;
+      let backend: BackendHandle | null = null;
+      let config: PathHelmConfig = { ...loaded, gatewayToken: token };
+      if (config.demo) {
+        backend = await startDemoBackend(token, config.db);
+        config = { ...config, upstream: backend.url };
+      }
+      let gateway;
+      try {
+        gateway = await startGateway(config);
+      } catch (err) {
+        await backend?.close();
+        throw err;
+      }
+      const out = process.stdout;
+      out.write(
+        `pathhelm serve ready on ${gateway.url} → upstream ${config.upstream}${backend ? ' (demo backend)' : ''} ` +
+          `(db ${config.db}, mode ${config.mode})\n`,
+      );
+      if (backend) out.write(demoHelp(gateway.url, backend.url, config.admin.prefix));
+
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      out.write('pathhelm serve: shutting down (draining in-flight requests)\n');
+      await gateway.close();
+      await backend?.close();
+      const s = gateway.stats();
+      const lost = s.telemetry.dropped ? `, ${s.telemetry.dropped} rows lost (${s.telemetry.lastError ?? 'queue full'})` : '';
+      out.write(`pathhelm serve stopped: ${s.totals.requests} requests, ${s.telemetry.written} decisions written${lost}\n`);
     });
+}
+
+/** The demo backend on 9000 when that port is free, else on any free port. */
+async function startDemoBackend(token: string, db: string): Promise<BackendHandle> {
+  try {
+    return await startBackend({ port: 9000, gatewayToken: token, db, quiet: true });
+  } catch (err) {
+    if (isPathHelmError(err) && err.code === 'PH_ERR_PORT_IN_USE') return startBackend({ port: 0, gatewayToken: token, db, quiet: true });
+    throw err;
+  }
+}
+
+function demoHelp(gw: string, backend: string, prefix: string): string {
+  const p = prefix.replace(/\/+$/, '');
+  return [
+    '',
+    'Try it (paste into another terminal):',
+    `  curl -i ${gw}/api/items/1`,
+    `  curl -i '${gw}/api/search?q=lamp'`,
+    `  curl -i -X POST ${gw}/api/login -H 'content-type: application/json' -d '{"user":"demo","password":"demo"}'`,
+    `  curl -i ${backend}/api/items/1        # straight to the backend: 403, no gateway token`,
+    `  curl -s ${gw}${p}/status`,
+    `  curl -s '${gw}${p}/analytics?since=15m'`,
+    '',
+  ].join('\n');
 }

@@ -1,0 +1,35 @@
+// Owns the ordered list of decision passes the gateway runs for every request, built once from
+// the config. Access control, rate limits and behaviour scoring add their passes HERE, in order.
+//
+// Example:
+//   const passes = buildPasses(config, { db });
+//   // server.ts: for (const p of passes) { const v = p.run(ctx); if (v) ... } — first verdict wins.
+
+import type { PathHelmConfig } from '../config/types.js';
+import type { Db } from '../telemetry/db.js';
+import type { Pass } from './pipeline.js';
+
+/** What passes may need besides the config. Extend compatibly (optional fields). */
+export interface PassDeps {
+  /** The gateway's SQLite handle, for loading state at start-up only (never on the request path). */
+  db?: Db;
+  /** Clock for start-up work (passes themselves use ctx.now). */
+  now?: () => number;
+}
+
+/**
+ * The pipeline, in order: identity → deny list → API key → rate limits → behaviour/forest.
+ * Each pass is synchronous and allocation-light; the first verdict wins (in monitor mode it is
+ * recorded as would_decision and the request is forwarded anyway).
+ */
+export function buildPasses(config: Readonly<PathHelmConfig>, deps: PassDeps = {}): Pass[] {
+  void config;
+  void deps;
+  const passes: Pass[] = [];
+  // identity (trusted proxies, IPv6 /64)   — src/policy (access control)
+  // deny list / allow list                  — src/policy
+  // API key                                 — src/keys + src/policy
+  // rate limits                             — src/policy
+  // behaviour window + forest score         — src/behaviour + src/forest
+  return passes;
+}

@@ -1,0 +1,68 @@
+// Owns request ids: validation of an inbound X-Request-ID and a fast UUIDv7 generator.
+//
+// Example:
+//   const id = isValidRequestId(inbound) ? inbound : uuidv7(Date.now());
+//   // '0193a6f2-7c1e-7b3a-9f21-5c0d3e8a1b44'
+
+import { randomFillSync } from 'node:crypto';
+
+/** Longest inbound X-Request-ID that is kept (longer ones are replaced). */
+export const MAX_REQUEST_ID_LENGTH = 128;
+
+// Allowed bytes in an inbound request id: [A-Za-z0-9._:-].
+const ALLOWED = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) ALLOWED[c] = 1;
+for (let c = 65; c <= 90; c++) ALLOWED[c] = 1;
+for (let c = 97; c <= 122; c++) ALLOWED[c] = 1;
+ALLOWED[46] = 1; // .
+ALLOWED[95] = 1; // _
+ALLOWED[58] = 1; // :
+ALLOWED[45] = 1; // -
+
+/** True when `id` is 1–128 characters of [A-Za-z0-9._:-] (safe to log and to echo back). */
+export function isValidRequestId(id: string | undefined): id is string {
+  if (id === undefined) return false;
+  const n = id.length;
+  if (n === 0 || n > MAX_REQUEST_ID_LENGTH) return false;
+  for (let i = 0; i < n; i++) {
+    const c = id.charCodeAt(i);
+    if (c >= 128 || ALLOWED[c] === 0) return false;
+  }
+  return true;
+}
+
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push((i < 16 ? '0' : '') + i.toString(16));
+
+// Random bytes are drawn from the CSPRNG in blocks of 10 KiB (1,024 ids per refill).
+const POOL_SIZE = 10 * 1024;
+const pool = Buffer.allocUnsafe(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+
+/**
+ * A UUIDv7 (RFC 9562): 48-bit big-endian ms timestamp, version 7, 74 random bits.
+ * Sortable by time; `now` is a parameter so tests can pin the clock.
+ */
+export function uuidv7(now: number = Date.now()): string {
+  if (poolOffset + 10 > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const o = poolOffset;
+  poolOffset += 10;
+  // 48-bit timestamp split as 16 high + 32 low bits (numbers above 2^32 cannot use bit ops).
+  const hi = Math.floor(now / 0x100000000) & 0xffff;
+  const lo = now >>> 0;
+  return (
+    HEX[(hi >>> 8) & 0xff] + HEX[hi & 0xff] + HEX[lo >>> 24] + HEX[(lo >>> 16) & 0xff] + '-' +
+    HEX[(lo >>> 8) & 0xff] + HEX[lo & 0xff] + '-' +
+    HEX[0x70 | (pool[o] & 0x0f)] + HEX[pool[o + 1]] + '-' +
+    HEX[0x80 | (pool[o + 2] & 0x3f)] + HEX[pool[o + 3]] + '-' +
+    HEX[pool[o + 4]] + HEX[pool[o + 5]] + HEX[pool[o + 6]] + HEX[pool[o + 7]] + HEX[pool[o + 8]] + HEX[pool[o + 9]]
+  );
+}
+
+/** The ms timestamp encoded in a UUIDv7 (for tests and tracing). */
+export function uuidv7Time(id: string): number {
+  return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
