@@ -1,0 +1,220 @@
+// Owns the interactive `pathhelm top` screen: the poll loop (a few times per second, skipped while
+// paused), the key bindings (htop/k9s/mitmproxy style) and which view is shown. Layout lives in
+// layout.ts, data in model.ts/source.ts; this file only wires them to Ink.
+//
+// Example:
+//   render(<TopApp source={src} model={model} meta={meta} modelSummary={ms} intervalMs={500} color />,
+//          { exitOnCtrlC: true });
+
+import { useApp, useInput, useStdout } from 'ink';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { ClientDetail } from '../telemetry/queries.js';
+import { Frame } from './Frame.js';
+import {
+  detailLines,
+  helpLines,
+  INITIAL_UI,
+  mainLayout,
+  mainLines,
+  type DetailData,
+  type Meta,
+  type Size,
+  type UiState,
+} from './layout.js';
+import type { ModelSummaryResult } from './model-summary.js';
+import { parseFilter, SORT_KEYS, type TopModel } from './model.js';
+import type { TopSource } from './source.js';
+
+export interface TopAppProps {
+  source: TopSource;
+  model: TopModel;
+  meta: Meta;
+  modelSummary: ModelSummaryResult;
+  /** Poll/refresh period; the CLI keeps it at >= 200 ms (a few refreshes per second at most). */
+  intervalMs: number;
+  color: boolean;
+  /** Fixed size (tests); by default the terminal's, following resizes. */
+  size?: Size;
+  now?: () => number;
+  initialUi?: Partial<UiState>;
+}
+
+type Screen = 'main' | 'detail' | 'help';
+
+interface Target {
+  clientIp: string;
+  keyId: string | null;
+}
+
+function useTerminalSize(fixed: Size | undefined): Size {
+  const { stdout } = useStdout();
+  const read = (): Size => fixed ?? { width: stdout.columns || 80, height: stdout.rows || 24 };
+  const [size, setSize] = useState<Size>(read);
+  useEffect(() => {
+    if (fixed) return;
+    const onResize = () => setSize(read());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [stdout, fixed]);
+  return fixed ?? size;
+}
+
+export function TopApp(props: TopAppProps) {
+  const { source, model, modelSummary, intervalMs, color } = props;
+  const now = props.now ?? Date.now;
+  const { exit } = useApp();
+  const size = useTerminalSize(props.size);
+  const [ui, setUi] = useState<UiState>({ ...INITIAL_UI, ...props.initialUi });
+  const [screen, setScreen] = useState<Screen>('main');
+  const [prevScreen, setPrevScreen] = useState<Screen>('main');
+  const [target, setTarget] = useState<Target | null>(null);
+  const [detail, setDetail] = useState<ClientDetail | null>(null);
+  const [tick, setTick] = useState(0);
+
+  const paused = useRef(ui.paused);
+  paused.current = ui.paused;
+  const targetRef = useRef<Target | null>(null);
+  targetRef.current = screen === 'detail' ? target : null;
+
+  const loadDetail = useCallback(
+    async (t: Target) => {
+      try {
+        setDetail(await source.detail(t.clientIp, t.keyId));
+      } catch (err) {
+        setUi((u) => ({ ...u, message: (err as Error).message }));
+      }
+    },
+    [source],
+  );
+
+  useEffect(() => {
+    let busy = false;
+    let alive = true;
+    const timer = setInterval(() => {
+      if (busy || paused.current) return;
+      busy = true;
+      void (async () => {
+        try {
+          await source.poll(model, now());
+          const t = targetRef.current;
+          if (t) await loadDetail(t);
+          if (alive) setUi((u) => (u.message ? { ...u, message: null } : u));
+        } catch (err) {
+          if (alive) setUi((u) => ({ ...u, message: (err as Error).message }));
+        } finally {
+          busy = false;
+          if (alive) setTick((n) => n + 1);
+        }
+      })();
+    }, intervalMs);
+    return () => {
+      alive = false;
+      clearInterval(timer);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [source, model, intervalMs]);
+
+  const filter = useMemo(() => parseFilter(ui.filter), [ui.filter]);
+  const view = useMemo(
+    () => model.view(now(), { filter, sort: ui.sort, maxClients: 1000, maxFeed: 300 }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [tick, filter, ui.sort, model],
+  );
+  const meta: Meta = {
+    ...props.meta,
+    uptimeMs: source.uptimeMs(now()),
+    model: source.modelLabel() ?? props.meta.model,
+  };
+
+  const { clientRows, feedRows } = mainLayout(size);
+  const visibleFeed = Math.min(view.feed.length, feedRows);
+
+  const open = (t: Target) => {
+    setTarget(t);
+    setDetail(null);
+    setScreen('detail');
+    void loadDetail(t);
+  };
+
+  useInput((input, key) => {
+    if (ui.editing) {
+      if (key.return) setUi((u) => ({ ...u, editing: false, filter: u.draft.trim(), clientSel: 0, feedSel: 0 }));
+      else if (key.escape) setUi((u) => ({ ...u, editing: false, draft: u.filter }));
+      else if (key.backspace || key.delete) setUi((u) => ({ ...u, draft: u.draft.slice(0, -1) }));
+      else if (input && !key.ctrl && !key.meta) setUi((u) => ({ ...u, draft: u.draft + input.replace(/[\r\n\t]/g, '') }));
+      return;
+    }
+    if (input === 'q') {
+      exit();
+      return;
+    }
+    if (input === 'p' || input === ' ') {
+      setUi((u) => ({ ...u, paused: !u.paused }));
+      setTick((n) => n + 1);
+      return;
+    }
+    if (input === '?') {
+      if (screen === 'help') setScreen(prevScreen);
+      else {
+        setPrevScreen(screen);
+        setScreen('help');
+      }
+      return;
+    }
+    if (key.escape) {
+      if (screen !== 'main') setScreen(screen === 'help' && prevScreen === 'detail' ? 'detail' : 'main');
+      else if (ui.filter) setUi((u) => ({ ...u, filter: '', draft: '' }));
+      return;
+    }
+    if (screen !== 'main') return;
+    if (input === '/') {
+      setUi((u) => ({ ...u, editing: true, draft: u.filter }));
+    } else if (input === 's') {
+      setUi((u) => ({ ...u, sort: SORT_KEYS[(SORT_KEYS.indexOf(u.sort) + 1) % SORT_KEYS.length], clientSel: 0 }));
+    } else if (key.tab) {
+      setUi((u) => ({ ...u, pane: u.pane === 'clients' ? 'feed' : 'clients' }));
+    } else if (key.upArrow || input === 'k' || key.downArrow || input === 'j' || key.pageUp || key.pageDown) {
+      const up = key.upArrow || input === 'k' || key.pageUp;
+      const step = key.pageUp || key.pageDown ? (ui.pane === 'clients' ? clientRows : feedRows) : 1;
+      setUi((u) => {
+        if (u.pane === 'clients') {
+          const max = Math.max(0, view.clients.length - 1);
+          return { ...u, clientSel: Math.max(0, Math.min(max, u.clientSel + (up ? -step : step))) };
+        }
+        const max = Math.max(0, visibleFeed - 1); // feedSel counts up from the newest row
+        return { ...u, feedSel: Math.max(0, Math.min(max, u.feedSel + (up ? step : -step))) };
+      });
+    } else if (key.return) {
+      if (ui.pane === 'clients') {
+        const c = view.clients[Math.min(ui.clientSel, view.clients.length - 1)];
+        if (c) open({ clientIp: c.clientIp, keyId: c.keyId });
+      } else {
+        const rows = view.feed.slice(-feedRows);
+        const r = rows[rows.length - 1 - Math.min(ui.feedSel, rows.length - 1)];
+        if (r) open({ clientIp: r.clientIp, keyId: r.keyId });
+      }
+    }
+  });
+
+  const t = now();
+  let lines;
+  if (screen === 'help') {
+    lines = helpLines(ui, size);
+  } else if (screen === 'detail' && target) {
+    const agg = model.clientRow(target.clientIp, target.keyId);
+    const data: DetailData = {
+      detail: detail ?? { clientIp: target.clientIp, keyId: target.keyId, recent: [], reasons: [], latestScored: null, latestRefused: null },
+      keyName: target.keyId !== null ? (model.keyNames.get(target.keyId) ?? null) : null,
+      banned: agg?.banned ?? false,
+      model: modelSummary.summary,
+      modelNote: detail === null && source.label.startsWith('url ') ? 'client detail reads the decision log: run top with --db' : modelSummary.note,
+    };
+    lines = detailLines(data, agg, ui, size, t);
+  } else {
+    lines = mainLines(view, ui, meta, size, t, model.keyNames);
+  }
+  return <Frame lines={lines} color={color} />;
+}
