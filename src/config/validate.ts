@@ -320,7 +320,8 @@ const RULES: Record<string, Rule> = {
   'behaviour.minEvents': integer(1, 1_000_000, ' events'),
   'behaviour.maxClients': integer(1, 100_000_000, ' clients'),
 
-  'ml.model': filePath({ nullable: true }),
+  // The default names the model shipped inside the package; it stays as written so the model loader finds it.
+  'ml.model': filePath({ nullable: true, special: [DEFAULT_CONFIG.ml.model ?? ''] }),
   'ml.mode': oneOf(['inline', 'async']),
   'ml.blockThreshold': fraction({ nullable: true }),
   'ml.flagThreshold': fraction({ nullable: true }),
