@@ -53,6 +53,8 @@ export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'an object';
+  if (typeof v === 'function') return 'a function (export the configuration object itself)';
+  if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
   return String(v);
 }
@@ -369,9 +371,9 @@ function checkKeys(obj: Record<string, unknown>, known: string[], path: string, 
       ctx.errors.push(`${full} is not a known key; did you mean ${path ? `${path}.` : ''}${near}?`);
       continue;
     }
-    const elsewhere = ALL_KEYS.find((p) => p.endsWith(`.${k}`) || p === k);
-    if (elsewhere) {
-      ctx.errors.push(`${full} is not a known key here; did you mean ${elsewhere}?`);
+    const elsewhere = ALL_KEYS.filter((p) => p.endsWith(`.${k}`) || p === k);
+    if (elsewhere.length > 0) {
+      ctx.errors.push(`${full} is not a known key here; did you mean ${elsewhere.join(' or ')}?`);
       continue;
     }
     ctx.errors.push(`${full} is not a known key (known keys${path ? ` in ${path}` : ''}: ${known.join(', ')})`);

@@ -50,6 +50,7 @@ export const TOKEN_HEADER = 'x-gateway-token';
 const MAX_LOGIN_BODY = 16 * 1024;
 const MAX_QUERY = 200;
 const MAX_RECORDED_PATH = 2048;
+const MAX_RECORDED_ID = 128;
 const CLOSE_GRACE_MS = 2_000;
 
 // ------------------------------------------------------------------ data (precomputed once)
@@ -110,7 +111,7 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
         const rid = req.headers['x-request-id'];
         writer!.push({
           ts: Date.now(),
-          requestId: typeof rid === 'string' ? rid : null,
+          requestId: typeof rid === 'string' ? (rid.length > MAX_RECORDED_ID ? rid.slice(0, MAX_RECORDED_ID) : rid) : null,
           method: req.method ?? 'GET',
           path: path.length > MAX_RECORDED_PATH ? path.slice(0, MAX_RECORDED_PATH) : path,
           status,
@@ -147,17 +148,18 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
     }
     const method = req.method ?? 'GET';
     if (method !== 'POST') req.resume();
+    const isGet = method === 'GET' || method === 'HEAD';
 
     const methodNotAllowed = (allow: string) =>
       sendJson(req, res, path, 405, { error: 'method_not_allowed', allow }, start, { allow });
 
     if (path === '/health') {
-      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed('GET, HEAD');
+      if (!isGet) return methodNotAllowed('GET, HEAD');
       return send(req, res, path, 200, HEALTH_BODY, start);
     }
     if (path.startsWith('/api/items')) {
       if (path === '/api/items') {
-        if (method !== 'GET') return methodNotAllowed('GET');
+        if (!isGet) return methodNotAllowed('GET, HEAD');
         const page = pageParam(q < 0 ? '' : url.slice(q + 1));
         if (page === undefined) return sendJson(req, res, path, 400, { error: 'bad_request', message: 'page must be a whole number >= 1' }, start);
         const from = (page - 1) * PAGE_SIZE;
@@ -167,18 +169,18 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
       if (path.charCodeAt(10) === 47 /* / */) {
         const id = idParam(path, 11, ITEM_COUNT);
         if (id === 0) return send(req, res, path, 404, NOT_FOUND_BODY, start);
-        if (method !== 'GET') return methodNotAllowed('GET');
+        if (!isGet) return methodNotAllowed('GET, HEAD');
         return send(req, res, path, 200, ITEM_BODIES[id - 1], start);
       }
     }
     if (path.startsWith('/api/users/')) {
       const id = idParam(path, 11, USER_COUNT);
       if (id === 0) return send(req, res, path, 404, NOT_FOUND_BODY, start);
-      if (method !== 'GET') return methodNotAllowed('GET');
+      if (!isGet) return methodNotAllowed('GET, HEAD');
       return send(req, res, path, 200, USER_BODIES[id - 1], start);
     }
     if (path === '/api/search') {
-      if (method !== 'GET') return methodNotAllowed('GET');
+      if (!isGet) return methodNotAllowed('GET, HEAD');
       const term = new URLSearchParams(q < 0 ? '' : url.slice(q + 1)).get('q');
       if (term === null || term.trim() === '') return sendJson(req, res, path, 400, { error: 'bad_request', message: 'q is required, e.g. /api/search?q=lamp' }, start);
       if (term.length > MAX_QUERY) return sendJson(req, res, path, 400, { error: 'bad_request', message: `q must be at most ${MAX_QUERY} characters` }, start);

@@ -169,6 +169,9 @@ describe('routes', () => {
     expect(r.status).toBe(405);
     expect(r.headers.allow).toBe('POST');
     expect((await call('/api/items/1', { method: 'DELETE' })).status).toBe(405);
+    const head = await call('/api/items/1', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body).toBeNull();
     const nf = await call('/api/nothing/here', { method: 'POST', body: 'x' });
     expect(nf.status).toBe(404);
     expect(nf.body).toEqual({ error: 'not_found' });
@@ -185,6 +188,7 @@ describe('backend events in SQLite', () => {
       await call('/api/items/7', { token: 'wrong-token', headers: { 'x-request-id': 'ev-2' } });
       await call('/missing', { method: 'POST', body: 'x', headers: { 'x-request-id': 'ev-3' } });
       await call('/health');
+      await call('/health', { headers: { 'x-request-id': 'r'.repeat(1000) } });
     } finally {
       backend = prev;
     }
@@ -198,13 +202,14 @@ describe('backend events in SQLite', () => {
       ['ev-2', 'GET', '/api/items/7', 403],
       ['ev-3', 'POST', '/missing', 404],
       [null, 'GET', '/health', 200],
+      ['r'.repeat(128), 'GET', '/health', 200], // ids from clients that bypass the gateway are capped
     ]);
     for (const r of rows) {
       expect(r.latency_ms).toBeGreaterThanOrEqual(0);
       expect(r.latency_ms).toBeLessThan(5_000);
       expect(Math.abs(r.ts - Date.now())).toBeLessThan(60_000);
     }
-    expect(own.stats()).toMatchObject({ written: 4, dropped: 0 });
+    expect(own.stats()).toMatchObject({ written: 5, dropped: 0 });
   });
 
   it('writes in the background while running (no close needed)', async () => {

@@ -104,6 +104,13 @@ describe('finding the config file', () => {
     await expect(loadConfig({ cwd: dir, env: {} })).rejects.toThrow('pathhelm.config.yaml: rateLimit.ip[0].windowMs must be > 0 ms, got -5');
   });
 
+  it('explains a JS config that exports a function instead of an object', async () => {
+    write('pathhelm.config.mjs', 'export default () => ({ port: 1 });\n');
+    await expect(loadConfig({ cwd: dir, env: {} })).rejects.toThrow(
+      'pathhelm.config.mjs: the configuration must be an object (a mapping of keys), got a function (export the configuration object itself)',
+    );
+  });
+
   it('treats an empty --config file as no settings', async () => {
     write('empty.yaml', '');
     const c = await loadConfig({ cwd: dir, configFile: 'empty.yaml', env: {} });

@@ -209,6 +209,7 @@ describe('unknown keys', () => {
 
   it('points to the section when the key lives elsewhere', () => {
     expect(errorOf({ maxBodyBytes: 5 }).message).toBe(`${SRC}: maxBodyBytes is not a known key here; did you mean limits.maxBodyBytes?`);
+    expect(errorOf({ enabled: true }).message).toBe(`${SRC}: enabled is not a known key here; did you mean rateLimit.enabled or behaviour.enabled?`);
   });
 
   it('lists the known keys when nothing is close', () => {
