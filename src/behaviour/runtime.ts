@@ -3,25 +3,49 @@
 // to the pipeline (`ban` right after auth, `behaviour` last). buildPasses (src/gateway/passes.ts) calls it.
 //
 // Example:
-//   const rt = createBehaviourRuntime(config, { db, loader: loadModelForServe });
+//   const rt = createBehaviourRuntime(config, { db });             // loads config.ml.model (PH_ERR_MODEL if bad)
 //   const passes = [identity, ipAccess, auth, rt.banPass, rateLimit, ...(rt.pass ? [rt.pass] : [])];
 //   rt.close();   // also happens by itself once the gateway has closed its db
 //
 // No SQLite on the request path: bans are written via setImmediate in one transaction, and the lift marker
 // is polled every `bans poll` interval (500 ms) by an unref'd timer.
 
-import type { PathHelmConfig } from '../config/types.js';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_CONFIG, type PathHelmConfig } from '../config/types.js';
+import { checkFeatures, loadModel, parseModel } from '../forest/model.js';
 import type { Pass } from '../gateway/pipeline.js';
 import { BanManager, banPass } from '../policy/bans.js';
 import { BanStore } from '../policy/bans-store.js';
 import { BehaviourEngine } from '../policy/behaviour.js';
 import type { Db } from '../telemetry/db.js';
+import { FEATURE_NAMES } from './features.js';
 import { ModelHolder, type ModelLoader } from './model.js';
+
+/** The model shipped in the package (used when the default relative path does not exist in the cwd). */
+export const PACKAGED_MODEL = fileURLToPath(new URL('../../models/default.json', import.meta.url));
+
+/**
+ * The model file serve uses for `ml.model`: the path as configured, except that the untouched default
+ * ('models/default.json') falls back to the model shipped with pathhelm when the cwd has none.
+ */
+export function resolveModelPath(model: string): string {
+  if (model === DEFAULT_CONFIG.ml.model && !existsSync(resolve(model)) && existsSync(PACKAGED_MODEL)) return PACKAGED_MODEL;
+  return resolve(model);
+}
+
+/** serve's model loader: parse (pathhelm-iforest v1) and check the features match this pathhelm's. */
+export const loadServeModel: ModelLoader = (path, text) => {
+  const model = text === undefined ? loadModel(path) : parseModel(text, path);
+  checkFeatures(model, FEATURE_NAMES);
+  return model;
+};
 
 export interface BehaviourRuntimeDeps {
   db?: Db;
   now?: () => number;
-  /** Parses a model file; required when config.ml.model is set and behaviour is enabled. */
+  /** Parses a model file (default loadServeModel). */
   loader?: ModelLoader;
   /** How often the ban store is polled for changes by other processes (default 500 ms). */
   pollMs?: number;
@@ -51,9 +75,11 @@ export function closeBehaviourRuntimes(): void {
 export function createBehaviourRuntime(config: Readonly<Pick<PathHelmConfig, 'mode' | 'behaviour' | 'ml' | 'bans' | 'rateLimit'>>, deps: BehaviourRuntimeDeps = {}): BehaviourRuntime {
   const now = deps.now ?? Date.now;
   let model: ModelHolder | null = null;
-  if (config.behaviour.enabled && config.ml.model !== null) {
-    if (!deps.loader) throw new Error('createBehaviourRuntime: a model loader is required when ml.model is set');
-    model = new ModelHolder(config.ml.model, { blockThreshold: config.ml.blockThreshold, flagThreshold: config.ml.flagThreshold }, deps.loader);
+  // TEMPORARY (until models/default.json is committed by the dataset issue): the untouched default path with
+  // no model file anywhere runs rules only instead of failing every gateway start.
+  const noDefaultModel = config.ml.model !== null && config.ml.model === DEFAULT_CONFIG.ml.model && !existsSync(resolveModelPath(config.ml.model));
+  if (config.behaviour.enabled && config.ml.model !== null && !noDefaultModel) {
+    model = new ModelHolder(resolveModelPath(config.ml.model), { blockThreshold: config.ml.blockThreshold, flagThreshold: config.ml.flagThreshold }, deps.loader ?? loadServeModel);
     model.load();
   }
   const store = deps.db ? new BanStore(deps.db) : null;
