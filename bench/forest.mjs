@@ -1,0 +1,319 @@
+// Owns `npm run bench:forest`: PathHelm's Isolation Forest on the ODDS sets (../shared/datasets/odds)
+// beside the `isolation-forest` npm package (same process) and scikit-learn (same run, when
+// /usr/bin/python3 has it): ROC AUC mean ± sd over seeds, fit and score seconds, ratios.
+//
+// Usage: npm run bench:forest -- [--seeds 5] [--sets http,shuttle] [--no-sklearn] [--no-npm]
+//                                 [--npm-runs 5] [--npm-http-rows 50000] [--write]
+// --write replaces the "## Forest" section of docs/benchmarks.md with the results.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IsolationForest, rocAuc } from '../dist/forest/index.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DATA_DIR = resolve(ROOT, '../shared/datasets/odds');
+const DOC = join(ROOT, 'docs/benchmarks.md');
+
+// scikit-learn 1.2.1 reference AUC from ../shared/datasets/README.md (100 trees, psi 256, seeds 0..4)
+const REFERENCE = {
+  http: { auc: 0.9995, fit: 0.326, score: 11.346 },
+  shuttle: { auc: 0.9971, fit: 0.124, score: 0.742 },
+  mammography: { auc: 0.8588, fit: 0.069, score: 0.145 },
+  satimage2: { auc: 0.9938, fit: 0.063, score: 0.114 },
+  thyroid: { auc: 0.9777, fit: 0.082, score: 0.059 },
+  cardio: { auc: 0.9318, fit: 0.056, score: 0.04 },
+  breastw: { auc: 0.9876, fit: 0.055, score: 0.024 },
+};
+
+function parseArgs(argv) {
+  const o = { seeds: 5, sets: Object.keys(REFERENCE), sklearn: true, npm: true, npmRuns: 5, npmHttpRows: 50000, write: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--seeds') o.seeds = Number(argv[++i]);
+    else if (a === '--sets') o.sets = argv[++i].split(',');
+    else if (a === '--no-sklearn') o.sklearn = false;
+    else if (a === '--no-npm') o.npm = false;
+    else if (a === '--npm-runs') o.npmRuns = Number(argv[++i]);
+    else if (a === '--npm-http-rows') o.npmHttpRows = Number(argv[++i]);
+    else if (a === '--write') o.write = true;
+    else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+function loadCsv(name) {
+  const text = readFileSync(join(DATA_DIR, `${name}.csv`), 'utf8');
+  const lines = text.split('\n');
+  const header = lines[0].split(',');
+  const cols = header.length - 1;
+  let rows = 0;
+  for (let i = 1; i < lines.length; i++) if (lines[i] !== '') rows++;
+  const X = new Float64Array(rows * cols);
+  const y = new Float64Array(rows);
+  for (let i = 1, r = 0; i < lines.length; i++) {
+    if (lines[i] === '') continue;
+    const p = lines[i].split(',');
+    for (let j = 0; j < cols; j++) X[r * cols + j] = Number(p[j]);
+    y[r] = Number(p[cols]);
+    r++;
+  }
+  return { name, X, y, rows, cols, header: header.slice(0, cols) };
+}
+
+const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
+const sd = (a) => {
+  if (a.length < 2) return 0;
+  const m = mean(a);
+  return Math.sqrt(a.reduce((s, v) => s + (v - m) ** 2, 0) / (a.length - 1));
+};
+const fmtAuc = (a) => `${mean(a).toFixed(4)} ± ${sd(a).toFixed(4)}`;
+const fmtS = (s) => (s >= 10 ? s.toFixed(1) : s >= 0.1 ? s.toFixed(3) : s.toFixed(4));
+const fmtX = (r) => (r >= 100 ? `${r.toFixed(0)}×` : r >= 10 ? `${r.toFixed(1)}×` : `${r.toFixed(2)}×`);
+const now = () => performance.now() / 1000;
+/** CPU seconds (user + system) this process has used: robust to other work on a shared machine. */
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+function runOurs(d, seeds) {
+  const aucs = [];
+  const fits = [];
+  const scores = [];
+  const fitCpu = [];
+  const scoreCpu = [];
+  const out = new Float64Array(d.rows);
+  for (let seed = 0; seed < seeds; seed++) {
+    const c0 = cpu();
+    const t0 = now();
+    const forest = IsolationForest.fit(d.X, d.rows, d.cols, { trees: 100, sampleSize: 256, seed });
+    const t1 = now();
+    const c1 = cpu();
+    forest.scoreBatch(d.X, d.rows, out);
+    const t2 = now();
+    const c2 = cpu();
+    aucs.push(rocAuc(out, d.y));
+    fits.push(t1 - t0);
+    scores.push(t2 - t1);
+    fitCpu.push(c1 - c0);
+    scoreCpu.push(c2 - c1);
+  }
+  return { aucs, fit: mean(fits), score: mean(scores), scoreMin: Math.min(...scores), fitCpu: mean(fitCpu), scoreCpu: mean(scoreCpu) };
+}
+
+/** Seeded sub-sample of rows (for the npm package on http, which is far too slow on all rows). */
+function subsample(d, n) {
+  if (n >= d.rows) return d;
+  const idx = Int32Array.from({ length: d.rows }, (_, i) => i);
+  let s = 12345;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    const k = i + (s % (d.rows - i));
+    const t = idx[i];
+    idx[i] = idx[k];
+    idx[k] = t;
+  }
+  const pick = idx.slice(0, n).sort();
+  const X = new Float64Array(n * d.cols);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d.cols; j++) X[i * d.cols + j] = d.X[pick[i] * d.cols + j];
+    y[i] = d.y[pick[i]];
+  }
+  return { ...d, X, y, rows: n };
+}
+
+function runNpm(NpmForest, d, runs) {
+  const objs = new Array(d.rows);
+  for (let r = 0; r < d.rows; r++) {
+    const o = {};
+    for (let j = 0; j < d.cols; j++) o[d.header[j]] = d.X[r * d.cols + j];
+    objs[r] = o;
+  }
+  const aucs = [];
+  const fits = [];
+  const scores = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = now();
+    const f = new NpmForest(100, 256);
+    f.fit(objs);
+    const t1 = now();
+    const s = f.predict(objs);
+    const t2 = now();
+    aucs.push(rocAuc(s, d.y));
+    fits.push(t1 - t0);
+    scores.push(t2 - t1);
+  }
+  return { aucs, fit: mean(fits), score: mean(scores) };
+}
+
+function runSklearn(sets, seeds) {
+  const py = '/usr/bin/python3';
+  if (!existsSync(py)) return { error: '/usr/bin/python3 not found' };
+  const probe = spawnSync(py, ['-c', 'import sklearn, numpy; print(sklearn.__version__)'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { error: 'scikit-learn not installed (apt-get install -y python3-sklearn)' };
+  const res = spawnSync(py, [join(ROOT, 'bench/forest.sklearn.py'), DATA_DIR, String(seeds), ...sets], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    maxBuffer: 1 << 24,
+  });
+  if (res.status !== 0) return { error: `scikit-learn run failed: ${res.stderr.slice(-500)}` };
+  const byName = {};
+  for (const line of res.stdout.trim().split('\n')) {
+    const r = JSON.parse(line);
+    byName[r.name] = { aucs: r.auc, fit: mean(r.fit), score: mean(r.score), version: r.version };
+  }
+  return { byName, version: probe.stdout.trim() };
+}
+
+function machine() {
+  let model = cpus()[0]?.model ?? 'unknown';
+  try {
+    const m = /Model name:\s*(.+)/.exec(execFileSync('lscpu', { encoding: 'utf8' }));
+    if (m) model = m[1].trim();
+  } catch {
+    // lscpu missing: keep os.cpus()
+  }
+  return `${model}, ${cpus().length} cores; Node ${process.version}`;
+}
+
+function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const load0 = loadavg()[0];
+  const sets = o.sets.map(loadCsv);
+  const log = (...a) => console.error(...a);
+
+  // warm the JIT on a small set so the first measured set is not penalised
+  const warm = sets.find((d) => d.name === 'breastw') ?? sets[sets.length - 1];
+  runOurs(warm, 2);
+
+  const ours = {};
+  for (const d of sets) {
+    ours[d.name] = runOurs(d, o.seeds);
+    const r = ours[d.name];
+    log(`pathhelm ${d.name}: AUC ${fmtAuc(r.aucs)} fit ${fmtS(r.fit)} s (cpu ${fmtS(r.fitCpu)}) score ${fmtS(r.score)} s (cpu ${fmtS(r.scoreCpu)})`);
+  }
+  // single-vector API (what the gateway calls per request), measured on http rows when present
+  let perVector = null;
+  {
+    const d = sets.find((s) => s.name === 'http') ?? sets[0];
+    const forest = IsolationForest.fit(d.X, d.rows, d.cols, { seed: 0 });
+    const n = Math.min(d.rows, 200000);
+    let acc = 0;
+    const t0 = now();
+    for (let r = 0; r < n; r++) acc += forest.score(d.X, r * d.cols);
+    const t1 = now();
+    perVector = { name: d.name, us: ((t1 - t0) / n) * 1e6, n, check: acc };
+  }
+
+  const npm = {};
+  let npmNote = 'skipped (--no-npm)';
+  if (o.npm) {
+    const require = createRequire(join(ROOT, 'package.json'));
+    const NpmForest = require('isolation-forest').IsolationForest;
+    const pkgVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules/isolation-forest/package.json'), 'utf8')).version;
+    npmNote = `isolation-forest@${pkgVersion}`;
+    for (const d of sets) {
+      const big = d.rows > 100000;
+      const dd = big ? subsample(d, o.npmHttpRows) : d;
+      const runs = big ? 1 : o.npmRuns;
+      const r = runNpm(NpmForest, dd, runs);
+      const same = dd === d ? ours[d.name] : runOurs(dd, o.seeds);
+      npm[d.name] = { ...r, rows: dd.rows, runs, ours: same, sub: dd !== d };
+      log(`npm ${d.name} (${dd.rows} rows, ${runs} run(s)): AUC ${fmtAuc(r.aucs)} fit ${fmtS(r.fit)} s score ${fmtS(r.score)} s`);
+    }
+  }
+
+  let sk = { error: 'skipped (--no-sklearn)' };
+  if (o.sklearn) {
+    log('scikit-learn: running (http takes about a minute for 5 seeds)...');
+    sk = runSklearn(o.sets, o.seeds);
+    if (sk.error) log(`scikit-learn: ${sk.error}`);
+  }
+  const load1 = loadavg()[0];
+
+  // ---------------------------------------------------------------- report
+  const L = [];
+  const cmd = `npm run bench:forest${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  L.push('## Forest');
+  L.push('');
+  L.push(`Command: \`${cmd}\` (builds src/forest with bench/forest.tsconfig.json, then runs bench/forest.mjs).`);
+  L.push(`Machine: ${machine()}; load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end (shared machine).`);
+  L.push(
+    `Protocol (../shared/datasets/README.md): 100 trees, sub-sample 256, fit on all rows (labels unused), score all rows once in memory (\`scoreBatch\`), ROC AUC of the score against \`label\`; mean ± sd over seeds 0..${o.seeds - 1}; seconds are means over the seeds. "ref" = scikit-learn 1.2.1 AUC from the datasets README; target |Δ| ≤ 0.01.`,
+  );
+  L.push('');
+  const hasSk = !sk.error;
+  L.push(
+    hasSk
+      ? `scikit-learn ${sk.version} ran in the same run (one thread, \`IsolationForest(n_estimators=100, max_samples=256, random_state=seed)\`, \`score_samples\`).`
+      : `scikit-learn: ${sk.error}.`,
+  );
+  L.push('');
+  L.push(
+    `| data set | rows × d | PathHelm AUC | ${hasSk ? 'sklearn AUC (this run) | ' : ''}ref AUC | Δ vs ref | PathHelm fit s | ${hasSk ? 'sklearn fit s | ' : ''}PathHelm score s | ${hasSk ? 'sklearn score s | score speed-up vs sklearn |' : ''}`,
+  );
+  L.push(`|---|--:|---|${hasSk ? '---|' : ''}---|--:|--:|${hasSk ? '--:|' : ''}--:|${hasSk ? '--:|--:|' : ''}`);
+  let allOk = true;
+  for (const d of sets) {
+    const r = ours[d.name];
+    const ref = REFERENCE[d.name];
+    const delta = mean(r.aucs) - ref.auc;
+    const ok = Math.abs(delta) <= 0.01;
+    allOk &&= ok;
+    const s = hasSk ? sk.byName[d.name] : null;
+    L.push(
+      `| ${d.name} | ${d.rows.toLocaleString('en-US')} × ${d.cols} | ${fmtAuc(r.aucs)} | ${s ? `${fmtAuc(s.aucs)} | ` : ''}${ref.auc.toFixed(4)} | ${delta >= 0 ? '+' : ''}${delta.toFixed(4)} ${ok ? '✓' : '✗'} | ${fmtS(r.fit)} | ${s ? `${fmtS(s.fit)} | ` : ''}${fmtS(r.score)} | ${s ? `${fmtS(s.score)} | ${fmtX(s.score / r.score)} |` : ''}`,
+    );
+  }
+  L.push('');
+  const http = ours.http;
+  if (http) {
+    L.push(
+      `Targets: AUC within 0.01 of the reference on every set: ${allOk ? 'met' : 'NOT met'}; http score ${fmtS(http.score)} s mean (best ${fmtS(http.scoreMin)} s) vs < 1.1 s: ${http.score < 1.1 ? 'met' : 'NOT met'}; fit ${fmtS(http.fit)} s vs < 0.3 s: ${http.fit < 0.3 ? 'met' : 'NOT met'}.`,
+    );
+  }
+  L.push(
+    `Single-vector \`score(x)\` (the gateway's call): ${perVector.us.toFixed(2)} µs per vector (${perVector.n.toLocaleString('en-US')} ${perVector.name} rows, 100 trees).`,
+  );
+  L.push('');
+  if (o.npm) {
+    L.push(
+      `\`${npmNote}\` in the same process (rows as objects, as its API needs). It is unseeded (${o.npmRuns} runs per set) and builds every tree from all rows, so it is far too slow for http: there it runs once on a fixed ${o.npmHttpRows.toLocaleString('en-US')}-row seeded sub-sample, and PathHelm is timed on the same sub-sample for the ratio.`,
+    );
+    L.push('');
+    L.push('| data set | rows used | npm AUC | PathHelm AUC (same rows) | npm fit s | PathHelm fit s | fit speed-up | npm score s | PathHelm score s | score speed-up |');
+    L.push('|---|--:|---|---|--:|--:|--:|--:|--:|--:|');
+    for (const d of sets) {
+      const r = npm[d.name];
+      L.push(
+        `| ${d.name}${r.sub ? ' (sub-sample)' : ''} | ${r.rows.toLocaleString('en-US')} | ${fmtAuc(r.aucs)} | ${fmtAuc(r.ours.aucs)} | ${fmtS(r.fit)} | ${fmtS(r.ours.fit)} | ${fmtX(r.fit / r.ours.fit)} | ${fmtS(r.score)} | ${fmtS(r.ours.score)} | ${fmtX(r.score / r.ours.score)} |`,
+      );
+    }
+    L.push('');
+  }
+  L.push('Absolute seconds drift between machines and with load; compare the ratios measured side by side in one run.');
+  L.push('');
+  const section = L.join('\n');
+  console.log(section);
+
+  if (o.write) {
+    let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n\nResults of `npm run bench:*`, with machine and command, as ratios measured in one run.\n\n';
+    const start = doc.search(/^## Forest\s*$/m);
+    if (start < 0) {
+      doc = `${doc.replace(/\n*$/, '\n\n')}${section}`;
+    } else {
+      const rest = doc.slice(start + 1);
+      const next = rest.search(/^## /m);
+      const end = next < 0 ? doc.length : start + 1 + next;
+      doc = `${doc.slice(0, start)}${section}${next < 0 ? '' : '\n'}${doc.slice(end)}`;
+    }
+    writeFileSync(DOC, doc.endsWith('\n') ? doc : `${doc}\n`);
+    log(`wrote the Forest section of ${DOC}`);
+  }
+}
+
+main();
