@@ -392,8 +392,12 @@ export function explainText(explain: unknown, max = 3): string {
       if (it && typeof it === 'object') {
         const o = it as Record<string, unknown>;
         const name = o.feature ?? o.name ?? o.key ?? '?';
-        const num = ['contribution', 'share', 'weight', 'value', 'score', 'z'].map((k) => o[k]).find((x) => typeof x === 'number') as number | undefined;
-        return num === undefined ? String(name) : `${String(name)} ${num >= 0 ? '+' : ''}${num.toFixed(2)}`;
+        if (typeof o.value === 'number' && typeof o.sd === 'number') {
+          // the behaviour scorer's entries: {feature, value, sd (distance from the training mean), attribution}
+          return `${String(name)}=${Number(o.value.toPrecision(4))} (${o.sd >= 0 ? '+' : ''}${o.sd.toFixed(1)} sd)`;
+        }
+        const v = ['contribution', 'share', 'weight', 'value', 'score', 'z'].map((k) => o[k]).find((x) => typeof x === 'number') as number | undefined;
+        return v === undefined ? String(name) : `${String(name)} ${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
       }
       return String(it);
     })
