@@ -52,6 +52,7 @@ export class Exchange implements RequestContext {
   responseHeaders: Array<[string, string]> = [];
   wouldDecision: Decision | null = null;
   allowReason = 'ok';
+  stripHeaders: string | null = null;
 
   // --- gateway-private ---
   readonly core: GatewayCore;

@@ -39,6 +39,11 @@ export interface RequestContext {
   wouldDecision: Decision | null;
   /** Reason recorded with the decision when nothing refused the request (default 'ok'). */
   allowReason: string;
+  /**
+   * Comma-separated lower-case names of request headers a pass consumed and that must not be
+   * forwarded (e.g. the API key header, or Authorization when it carried the key). Null: none.
+   */
+  stripHeaders?: string | null;
 }
 
 /** A pass's refusal. Passes return undefined to let the request continue. */

@@ -94,6 +94,10 @@ export function watchKeys(db: Db, table: KeyTable, opts: { intervalMs?: number }
   refreshKeys(db, table);
   const state = { errors: 0, lastError: null as string | null };
   const check = (): boolean => {
+    if (!db.open) {
+      clearInterval(timer); // the owner closed the db (gateway shut down): stop polling
+      return false;
+    }
     try {
       return refreshKeys(db, table);
     } catch (err) {

@@ -94,6 +94,9 @@ export function createAccessPasses(config: AccessConfig, deps: AccessDeps): Acce
   const keys = deps.keys;
   const authRequired = config.auth.required;
   const keyHeader = config.auth.header.toLowerCase();
+  const stripKey = keyHeader;
+  const stripAuthz = 'authorization';
+  const stripBoth = `${keyHeader},authorization`;
   const isPublic = publicPathMatcher(config.auth.publicPaths);
   const rl = config.rateLimit;
   const ipSet = policySet('ip', rl.ip);
@@ -142,13 +145,18 @@ export function createAccessPasses(config: AccessConfig, deps: AccessDeps): Acce
       if (!authRequired) return undefined;
       const headers = ctx.req.headers;
       let presented = headers[keyHeader] as string | string[] | undefined;
-      if (presented !== undefined) delete headers[keyHeader]; // never forwarded
+      if (presented !== undefined) {
+        // Never forwarded: stripHeaders for the HTTP forwarder, the delete for WebSocket upgrades.
+        delete headers[keyHeader];
+        ctx.stripHeaders = stripKey;
+      }
       if (Array.isArray(presented)) presented = presented.join(', '); // several headers: never a valid key
       if (presented === undefined || presented === '') {
         const bearer = bearerOf(headers.authorization);
         if (bearer !== undefined) {
           presented = bearer;
           delete headers.authorization; // it carried the key: not forwarded
+          ctx.stripHeaders = ctx.stripHeaders === stripKey ? stripBoth : stripAuthz;
         }
       }
       if (isPublic(ctx.path)) {
@@ -250,5 +258,6 @@ export function accessContext(init: {
     responseHeaders: [],
     wouldDecision: null,
     allowReason: 'ok',
+    stripHeaders: null,
   };
 }

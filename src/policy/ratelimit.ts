@@ -72,7 +72,7 @@ export class SlidingWindowLimiter {
     for (let i = 0; i < n; i++) {
       const W = windows[i].windowMs;
       const k = base + i;
-      const aligned = now - (now % W);
+      const aligned = Math.floor(now / W) * W;
       const s = this.start[k];
       if (s !== aligned) {
         this.prevCount[k] = s === aligned - W ? this.cur[k] : 0;
