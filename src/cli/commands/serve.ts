@@ -10,6 +10,8 @@ import { resolveGatewayToken } from '../../config/state.js';
 import type { PathHelmConfig } from '../../config/types.js';
 import { isPathHelmError } from '../../errors.js';
 import { startGateway } from '../../gateway/server.js';
+import { demoKeyHelp } from '../../keys/demo.js';
+import { onModelEvent, reloadModels } from '../../behaviour/model.js';
 import { startBackend, type BackendHandle } from '../../sim/backend.js';
 
 interface Opts {
@@ -21,6 +23,8 @@ interface Opts {
   gatewayToken?: string;
   demo?: boolean;
   mode?: string;
+  /** --model FILE (string) or --no-model (false). */
+  model?: string | false;
 }
 
 export function register(program: Command): void {
@@ -35,6 +39,8 @@ export function register(program: Command): void {
     .option('--gateway-token <token>', 'secret sent as X-Gateway-Token (default: env PATHHELM_GATEWAY_TOKEN, else generated once into the state directory)')
     .option('--mode <mode>', 'enforce (refuse) or monitor (log what would be refused, forward everything)')
     .option('--demo', 'run the demo backend in-process and point the gateway at it')
+    .option('--model <file>', 'behaviour model (default models/default.json); reloaded when the file changes or on SIGHUP')
+    .option('--no-model', 'rules only: no behaviour scoring (bans already in the db still apply)')
     .action(async (opts: Opts) => {
       const loaded = await loadConfig({
         configFile: opts.config,
@@ -46,6 +52,7 @@ export function register(program: Command): void {
           gatewayToken: opts.gatewayToken,
           mode: opts.mode as PathHelmConfig['mode'] | undefined,
           demo: opts.demo,
+          ml: opts.model === undefined ? undefined : { model: opts.model === false ? null : opts.model },
         },
       });
       const token = resolveGatewayToken(loaded).token;
@@ -55,10 +62,12 @@ export function register(program: Command): void {
         backend = await startDemoBackend(token, config.db);
         config = { ...config, upstream: backend.url };
       }
+      const offModel = onModelEvent((e) => process.stderr.write(`pathhelm serve: ${e.message}\n`));
       let gateway;
       try {
         gateway = await startGateway(config);
       } catch (err) {
+        offModel();
         await backend?.close();
         throw err;
       }
@@ -67,8 +76,14 @@ export function register(program: Command): void {
         `pathhelm serve ready on ${gateway.url} → upstream ${config.upstream}${backend ? ' (demo backend)' : ''} ` +
           `(db ${config.db}, mode ${config.mode})\n`,
       );
-      if (backend) out.write(demoHelp(gateway.url, backend.url, config.admin.prefix));
+      if (backend) {
+        const demo = demoKeyHelp(gateway.db, config, Date.now()); // first demo run: creates and prints a key
+        out.write(demo.text + demoHelp(gateway.url, backend.url, config.admin.prefix, demo.curlHeader));
+      }
 
+      // Model hot reload (behaviour engine): SIGHUP re-reads the model; load/reload/refusal events are printed.
+      const hup = () => void reloadModels();
+      process.on('SIGHUP', hup);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);
@@ -78,6 +93,8 @@ export function register(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+      process.off('SIGHUP', hup);
+      offModel();
       out.write('pathhelm serve: shutting down (draining in-flight requests)\n');
       await gateway.close();
       await backend?.close();
@@ -97,14 +114,15 @@ async function startDemoBackend(token: string, db: string): Promise<BackendHandl
   }
 }
 
-function demoHelp(gw: string, backend: string, prefix: string): string {
+function demoHelp(gw: string, backend: string, prefix: string, keyHeader = ''): string {
   const p = prefix.replace(/\/+$/, '');
+  const k = keyHeader ? ` -H '${keyHeader}'` : ''; // the API key (auth.required)
   return [
     '',
     'Try it (paste into another terminal):',
-    `  curl -i ${gw}/api/items/1`,
-    `  curl -i '${gw}/api/search?q=lamp'`,
-    `  curl -i -X POST ${gw}/api/login -H 'content-type: application/json' -d '{"user":"demo","password":"demo"}'`,
+    `  curl -i${k} ${gw}/api/items/1`,
+    `  curl -i${k} '${gw}/api/search?q=lamp'`,
+    `  curl -i${k} -X POST ${gw}/api/login -H 'content-type: application/json' -d '{"user":"demo","password":"demo"}'`,
     `  curl -i ${backend}/api/items/1        # straight to the backend: 403, no gateway token`,
     `  curl -s ${gw}${p}/status`,
     `  curl -s '${gw}${p}/analytics?since=15m'`,
