@@ -10,6 +10,7 @@ import type { Db } from '../telemetry/db.js';
 import type { Pass } from './pipeline.js';
 import { KeyTable, watchKeys } from '../keys/table.js';
 import { createAccessPasses } from '../policy/access.js';
+import { createBehaviourRuntime } from '../behaviour/runtime.js';
 
 /** What passes may need besides the config. Extend compatibly (optional fields). */
 export interface PassDeps {
@@ -39,5 +40,11 @@ export function buildPasses(config: Readonly<PathHelmConfig>, deps: PassDeps = {
   // API key                                 — src/keys + src/policy
   // rate limits                             — src/policy
   // behaviour window + forest score         — src/behaviour + src/forest
+  // Behaviour engine (issue 5): the ban check goes right after auth (front when there is none), the
+  // behaviour pass last. createBehaviourRuntime loads ml.model (PH_ERR_MODEL when missing/bad), watches it,
+  // loads standing bans from deps.db and polls them for lifts.
+  const behaviour = createBehaviourRuntime(config, { db: deps.db, now: deps.now });
+  passes.splice(passes.findIndex((p) => p.name === 'auth') + 1, 0, behaviour.banPass);
+  if (behaviour.pass) passes.push(behaviour.pass);
   return passes;
 }
