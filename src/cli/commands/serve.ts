@@ -11,6 +11,7 @@ import type { PathHelmConfig } from '../../config/types.js';
 import { isPathHelmError } from '../../errors.js';
 import { startGateway } from '../../gateway/server.js';
 import { demoKeyHelp } from '../../keys/demo.js';
+import { onModelEvent, reloadModels } from '../../behaviour/model.js';
 import { startBackend, type BackendHandle } from '../../sim/backend.js';
 
 interface Opts {
@@ -22,6 +23,8 @@ interface Opts {
   gatewayToken?: string;
   demo?: boolean;
   mode?: string;
+  /** --model FILE (string) or --no-model (false). */
+  model?: string | false;
 }
 
 export function register(program: Command): void {
@@ -36,6 +39,8 @@ export function register(program: Command): void {
     .option('--gateway-token <token>', 'secret sent as X-Gateway-Token (default: env PATHHELM_GATEWAY_TOKEN, else generated once into the state directory)')
     .option('--mode <mode>', 'enforce (refuse) or monitor (log what would be refused, forward everything)')
     .option('--demo', 'run the demo backend in-process and point the gateway at it')
+    .option('--model <file>', 'behaviour model (default models/default.json); reloaded when the file changes or on SIGHUP')
+    .option('--no-model', 'rules only: no behaviour scoring (bans already in the db still apply)')
     .action(async (opts: Opts) => {
       const loaded = await loadConfig({
         configFile: opts.config,
@@ -47,6 +52,7 @@ export function register(program: Command): void {
           gatewayToken: opts.gatewayToken,
           mode: opts.mode as PathHelmConfig['mode'] | undefined,
           demo: opts.demo,
+          ml: opts.model === undefined ? undefined : { model: opts.model === false ? null : opts.model },
         },
       });
       const token = resolveGatewayToken(loaded).token;
@@ -56,10 +62,12 @@ export function register(program: Command): void {
         backend = await startDemoBackend(token, config.db);
         config = { ...config, upstream: backend.url };
       }
+      const offModel = onModelEvent((e) => process.stderr.write(`pathhelm serve: ${e.message}\n`));
       let gateway;
       try {
         gateway = await startGateway(config);
       } catch (err) {
+        offModel();
         await backend?.close();
         throw err;
       }
@@ -73,6 +81,9 @@ export function register(program: Command): void {
         out.write(demo.text + demoHelp(gateway.url, backend.url, config.admin.prefix, demo.curlHeader));
       }
 
+      // Model hot reload (behaviour engine): SIGHUP re-reads the model; load/reload/refusal events are printed.
+      const hup = () => void reloadModels();
+      process.on('SIGHUP', hup);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);
@@ -82,6 +93,8 @@ export function register(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+      process.off('SIGHUP', hup);
+      offModel();
       out.write('pathhelm serve: shutting down (draining in-flight requests)\n');
       await gateway.close();
       await backend?.close();
