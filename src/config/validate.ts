@@ -22,6 +22,7 @@ import {
   tryParseSize,
 } from './parse.js';
 import { DEFAULT_CONFIG, type PathHelmConfig, type RateWindow } from './types.js';
+import { ID_CHARS, ID_PREFIX, KEY_PREFIX, isKeyId } from '../keys/format.js';
 
 export type DeepPartial<T> = T extends (infer U)[]
   ? U[]
@@ -242,7 +243,10 @@ const cidr: Rule = (v, key, ctx) => {
   return v;
 };
 
-/** Key ids (`ph_` + base62, defined by `pathhelm keys`): any identifier starting with a letter. */
+/**
+ * allow/deny key ids: any identifier starting with a letter (so names from other id schemes work), except
+ * that anything starting with `ph_` must be a well-formed PathHelm key id and a full key (`phk_…`) is refused.
+ */
 export const KEY_ID_RE = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
 
 /** allow/deny entries: an IP, a CIDR, or an API key id. */
@@ -254,8 +258,14 @@ const ipCidrOrKeyId: Rule = (v, key, ctx) => {
     if (typeof parsed === 'string') return fail(ctx, key, `${describe(v)} ${parsed}`);
     return v;
   }
+  if (v.startsWith(KEY_PREFIX)) {
+    return fail(ctx, key, `looks like an API key itself ("${KEY_PREFIX}…"); put its public id ("${ID_PREFIX}" + ${ID_CHARS} characters, shown by \`pathhelm keys list\`) here, never the key`);
+  }
+  if (v.startsWith(ID_PREFIX) && !isKeyId(v)) {
+    return fail(ctx, key, `${describe(v)} looks like an API key id but is malformed: ids are "${ID_PREFIX}" + ${ID_CHARS} letters/digits, like "ph_4fZq81Kx"`);
+  }
   if (KEY_ID_RE.test(v)) return v;
-  return fail(ctx, key, `must be an IP address, a CIDR or an API key id (letters, digits, "_" or "-", starting with a letter, like "ph_3kT9x"), got ${describe(v)}`);
+  return fail(ctx, key, `must be an IP address, a CIDR or an API key id (letters, digits, "_" or "-", starting with a letter, like "ph_4fZq81Kx"), got ${describe(v)}`);
 };
 
 const rateWindow: Rule = (v, key, ctx) => {
@@ -344,6 +354,11 @@ function crossChecks(c: PathHelmConfig): string[] {
   const { blockThreshold, flagThreshold } = c.ml;
   if (blockThreshold !== null && flagThreshold !== null && flagThreshold > blockThreshold) {
     errors.push(`ml.flagThreshold (${flagThreshold}) must be <= ml.blockThreshold (${blockThreshold}); flagging is the milder step`);
+  }
+  // Access control (issue 3): the limiter keeps at most 4 windows per client (MAX_WINDOWS in src/policy/ratelimit.ts).
+  for (const scope of ['ip', 'key'] as const) {
+    const n = c.rateLimit[scope].length;
+    if (n > 4) errors.push(`rateLimit.${scope} has ${n} windows; at most 4 are supported (e.g. "10/1s", "300/1m", "5000/1h", "50000/1d")`);
   }
   if (c.bans.maxMs < c.bans.baseMs) {
     errors.push(`bans.maxMs (${c.bans.maxMs} ms) must be >= bans.baseMs (${c.bans.baseMs} ms)`);
