@@ -16,7 +16,7 @@ describe('toYaml', () => {
 
   it('quotes strings that YAML would misread and keeps masked secrets as strings', () => {
     const c = validateConfig(
-      { gatewayToken: 'a-long-enough-secret-token', host: '::', allow: ['10.0.0.0/8', 'ph_abc'], auth: { publicPaths: ['/docs/*', '/health'] } },
+      { gatewayToken: 'a-long-enough-secret-token', host: '::', allow: ['10.0.0.0/8', 'ph_4fZq81Kx'], auth: { publicPaths: ['/docs/*', '/health'] } },
       'x',
     );
     const text = toYaml(maskSecrets(c));

@@ -85,10 +85,10 @@ describe('validateConfig: accepted forms', () => {
 
   it('accepts IPs, CIDRs and key ids in allow/deny, CIDRs in trustedProxies', () => {
     const c = validateConfig(
-      { allow: ['10.0.0.0/8', 'ph_3kT9xYz', '2001:db8::/32'], deny: ['203.0.113.7', 'fe80::1', 'mobileApp'], trustedProxies: ['127.0.0.1', '10.0.0.0/8', '::1'] },
+      { allow: ['10.0.0.0/8', 'ph_4fZq81Kx', '2001:db8::/32'], deny: ['203.0.113.7', 'fe80::1', 'mobileApp'], trustedProxies: ['127.0.0.1', '10.0.0.0/8', '::1'] },
       SRC,
     );
-    expect(c.allow).toEqual(['10.0.0.0/8', 'ph_3kT9xYz', '2001:db8::/32']);
+    expect(c.allow).toEqual(['10.0.0.0/8', 'ph_4fZq81Kx', '2001:db8::/32']);
     expect(c.deny).toHaveLength(3);
     expect(c.trustedProxies).toHaveLength(3);
   });
@@ -171,7 +171,9 @@ describe('validateConfig: every rule names the key and the fix', () => {
     ['trustedProxies prefix', { trustedProxies: ['10.0.0.0/40'] }, 'trustedProxies[0] "10.0.0.0/40" has an invalid prefix length "/40"; IPv4 prefixes are /0 to /32'],
     ['ipv6PrefixLength', { ipv6PrefixLength: 0 }, 'ipv6PrefixLength must be a whole number from 1 to 128, got 0'],
     ['allow ip', { allow: ['300.1.1.1'] }, 'allow[0] "300.1.1.1" is not a valid IP address or CIDR'],
-    ['deny key id', { deny: ['_bad id'] }, 'deny[0] must be an IP address, a CIDR or an API key id (letters, digits, "_" or "-", starting with a letter, like "ph_3kT9x"), got "_bad id"'],
+    ['deny key id', { deny: ['_bad id'] }, 'deny[0] must be an IP address, a CIDR or an API key id (letters, digits, "_" or "-", starting with a letter, like "ph_4fZq81Kx"), got "_bad id"'],
+    ['deny short key id', { deny: ['ph_abc'] }, 'deny[0] "ph_abc" looks like an API key id but is malformed: ids are "ph_" + 8 letters/digits, like "ph_4fZq81Kx"'],
+    ['allow full key', { allow: ['phk_4fZq81Kx_0123456789012345678901234567890123456789'] }, 'allow[0] looks like an API key itself ("phk_…"); put its public id ("ph_" + 8 characters, shown by `pathhelm keys list`) here, never the key'],
     ['deny ipv6 cidr', { deny: ['2001:db8::1/32'] }, 'deny[0] "2001:db8::1/32" has host bits set after /32; did you mean "2001:db8::/32"?'],
     ['behaviour.enabled', { behaviour: { enabled: null } }, 'behaviour.enabled must be true or false, got null'],
     ['behaviour.windowMs', { behaviour: { windowMs: '0s' } }, 'behaviour.windowMs must be > 0 ms, got "0s"'],
