@@ -169,15 +169,18 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
   const proxy = httpProxy.createProxyServer({ target: url.origin, ws: true, xfwd: false, prependPath: true });
   const tunnels = new Set<Duplex>();
 
-  proxy.on('proxyReqWs', (proxyReq, req) => {
+  proxy.on('proxyReqWs', (proxyReq, req, socket) => {
     const ex = (req as unknown as { [kExchange]: Exchange })[kExchange];
     const t1 = performance.now();
     // Registered before http-proxy's own listeners, so the 101/refusal head is rewritten first.
-    proxyReq.on('upgrade', (proxyRes) => {
+    proxyReq.on('upgrade', (proxyRes, proxySocket) => {
       ex.upstreamStatus = proxyRes.statusCode ?? 101;
       ex.status = 101;
       ex.upstreamMs = performance.now() - t1;
       rewriteUpgradeResponseHeaders(proxyRes.headers, ex.requestId);
+      // http-proxy pipes the two sockets but does not tear one down when the other dies.
+      socket.once('close', () => proxySocket.destroy());
+      proxySocket.once('close', () => socket.destroy());
     });
     proxyReq.on('response', (proxyRes) => {
       ex.upstreamStatus = proxyRes.statusCode ?? 0;

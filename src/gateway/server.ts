@@ -300,7 +300,8 @@ export async function startGateway(config: Readonly<PathHelmConfig>, deps: Gatew
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(config.port, config.host, () => {
+      // A deep accept queue: bursts of new connections (page loads, load tests) are not dropped.
+      server.listen({ port: config.port, host: config.host, backlog: 4096 }, () => {
         server.off('error', reject);
         resolve();
       });

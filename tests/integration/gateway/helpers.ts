@@ -88,7 +88,7 @@ export function testConfig(upstream: string, dbPath: string, patch: ConfigPatch 
     ...DEFAULT_CONFIG,
     ...patch,
     port: 0,
-    host: '127.0.0.1',
+    host: patch.host ?? '127.0.0.1',
     upstream,
     db: dbPath,
     gatewayToken: TOKEN,

@@ -1,0 +1,126 @@
+// Admin API on real sockets: endpoints, loopback-only by default, Bearer token when configured,
+// never forwarded, not logged as decisions.
+import { networkInterfaces } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRows, send, startTestGateway, startUpstream, type TestGateway, type Upstream } from './helpers.js';
+
+let up: Upstream;
+beforeAll(async () => {
+  up = await startUpstream();
+});
+afterAll(async () => {
+  await up?.close();
+});
+
+/** A non-loopback IPv4 address of this machine, if it has one. */
+function externalIp(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+describe('admin API (no token: loopback only)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway(up.url);
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+  const local = () => `http://127.0.0.1:${t.gw.port}`;
+
+  it('answers health, status, metrics and analytics to loopback clients without forwarding', async () => {
+    await send(local(), { path: '/api/one' });
+    await send(local(), { path: '/api/two' });
+    const seenBefore = up.seen.length;
+    const health = await send(local(), { path: '/_pathhelm/health' });
+    expect(health.status).toBe(200);
+    expect(health.json()).toEqual({ status: 'ok' });
+
+    const status = (await send(local(), { path: '/_pathhelm/status' })).json<Record<string, any>>();
+    expect(status.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(status.uptimeMs).toBeGreaterThanOrEqual(0);
+    expect(status.totals).toMatchObject({ requests: 2, ALLOW: 2, THROTTLE: 0, BLOCK: 0 });
+    expect(status.inFlight).toBe(0);
+    expect(status.telemetry).toMatchObject({ dropped: 0, failures: 0 });
+
+    const metrics = await send(local(), { path: '/_pathhelm/metrics' });
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
+    const text = metrics.body.toString();
+    expect(text).toContain('pathhelm_decisions_total{decision="ALLOW"} 2');
+    expect(text).toContain('pathhelm_decision_reasons_total{reason="ok"} 2');
+    expect(text).toMatch(/pathhelm_request_duration_seconds_bucket\{le="\+Inf"\} 2/);
+    expect(text).toContain('pathhelm_in_flight_requests 0');
+
+    await new Promise((r) => setTimeout(r, 80)); // one writer tick
+    const a = await send(local(), { path: '/_pathhelm/analytics?since=15m&limit=5' });
+    expect(a.status).toBe(200);
+    const body = a.json<{ total: number; byDecision: { ALLOW: number }; topPaths: Array<{ path: string }> }>();
+    expect(body.total).toBe(2);
+    expect(body.topPaths.map((p) => p.path).sort()).toEqual(['/api/one', '/api/two']);
+
+    expect(up.seen.length).toBe(seenBefore); // nothing under the prefix reached the backend
+  });
+
+  it('rejects a bad since= and unknown endpoints clearly', async () => {
+    const bad = await send(local(), { path: '/_pathhelm/analytics?since=yesterday-ish' });
+    expect(bad.status).toBe(400);
+    expect(bad.json().message).toMatch(/since/);
+    expect((await send(local(), { path: '/_pathhelm/nope' })).status).toBe(404);
+    expect((await send(local(), { method: 'POST', path: '/_pathhelm/status', body: 'x' })).status).toBe(405);
+  });
+
+  it('refuses non-loopback clients with 403 (but forwards their API requests)', async (ctx) => {
+    const ip = externalIp();
+    if (!ip) return ctx.skip();
+    const ext = await startTestGateway(up.url, { host: ip });
+    try {
+      const r = await send(ext.gw.url, { path: '/_pathhelm/status' });
+      expect(r.status).toBe(403);
+      expect(r.json()).toMatchObject({ error: 'admin_forbidden' });
+      expect((await send(ext.gw.url, { path: '/api/from-outside' })).status).toBe(200);
+    } finally {
+      await ext.dispose();
+    }
+  });
+
+  it('does not write admin requests to the decision log', async () => {
+    await t.close();
+    const rows = readRows(t.dbPath);
+    expect(rows.map((r) => r.path).sort()).toEqual(['/api/one', '/api/two']);
+  });
+});
+
+describe('admin API with admin.token', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway(up.url, { admin: { token: 'admin-secret-token-123' } });
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it('needs Authorization: Bearer <token>, from loopback too', async () => {
+    const url = `http://127.0.0.1:${t.gw.port}`;
+    const none = await send(url, { path: '/_pathhelm/status' });
+    expect(none.status).toBe(401);
+    expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect((await send(url, { path: '/_pathhelm/status', headers: ['Authorization', 'Bearer wrong'] })).status).toBe(401);
+    expect((await send(url, { path: '/_pathhelm/status', headers: ['Authorization', 'Bearer admin-secret-token-1234'] })).status).toBe(401);
+    expect((await send(url, { path: '/_pathhelm/status', headers: ['Authorization', 'Bearer admin-secret-token-123'] })).status).toBe(200);
+  });
+
+  it('accepts non-loopback clients with the token', async (ctx) => {
+    const ip = externalIp();
+    if (!ip) return ctx.skip();
+    const ext = await startTestGateway(up.url, { host: ip, admin: { token: 'admin-secret-token-123' } });
+    try {
+      expect((await send(ext.gw.url, { path: '/_pathhelm/health' })).status).toBe(401);
+      const r = await send(ext.gw.url, { path: '/_pathhelm/health', headers: ['Authorization', 'Bearer admin-secret-token-123'] });
+      expect(r.status).toBe(200);
+    } finally {
+      await ext.dispose();
+    }
+  });
+});
