@@ -132,19 +132,40 @@ export function TopApp(props: TopAppProps) {
   const { clientRows, feedRows } = mainLayout(size);
   const visibleFeed = Math.min(view.feed.length, feedRows);
 
+  // Keys can arrive faster than React re-renders (typing, pasted text, one chunk with several keys), so
+  // the handler reads and writes a live copy of the UI state instead of the last render's closure.
+  const live = useRef({ ui, screen, prevScreen });
+  live.current = { ui, screen, prevScreen };
+  const updateUi = (f: (u: UiState) => UiState) => {
+    const next = f(live.current.ui);
+    live.current = { ...live.current, ui: next };
+    setUi(next);
+  };
+  const go = (next: Screen) => {
+    const prev = live.current.screen;
+    if (next === 'help') {
+      live.current = { ...live.current, screen: next, prevScreen: prev };
+      setPrevScreen(prev);
+    } else {
+      live.current = { ...live.current, screen: next };
+    }
+    setScreen(next);
+  };
+
   const open = (t: Target) => {
     setTarget(t);
     setDetail(null);
-    setScreen('detail');
+    go('detail');
     void loadDetail(t);
   };
 
   useInput((input, key) => {
+    const { ui, screen, prevScreen } = live.current;
     if (ui.editing) {
-      if (key.return) setUi((u) => ({ ...u, editing: false, filter: u.draft.trim(), clientSel: 0, feedSel: 0 }));
-      else if (key.escape) setUi((u) => ({ ...u, editing: false, draft: u.filter }));
-      else if (key.backspace || key.delete) setUi((u) => ({ ...u, draft: u.draft.slice(0, -1) }));
-      else if (input && !key.ctrl && !key.meta) setUi((u) => ({ ...u, draft: u.draft + input.replace(/[\r\n\t]/g, '') }));
+      if (key.return) updateUi((u) => ({ ...u, editing: false, filter: u.draft.trim(), clientSel: 0, feedSel: 0 }));
+      else if (key.escape) updateUi((u) => ({ ...u, editing: false, draft: u.filter }));
+      else if (key.backspace || key.delete) updateUi((u) => ({ ...u, draft: u.draft.slice(0, -1) }));
+      else if (input && !key.ctrl && !key.meta) updateUi((u) => ({ ...u, draft: u.draft + input.replace(/[\r\n\t]/g, '') }));
       return;
     }
     if (input === 'q') {
@@ -152,34 +173,30 @@ export function TopApp(props: TopAppProps) {
       return;
     }
     if (input === 'p' || input === ' ') {
-      setUi((u) => ({ ...u, paused: !u.paused }));
+      updateUi((u) => ({ ...u, paused: !u.paused }));
       setTick((n) => n + 1);
       return;
     }
     if (input === '?') {
-      if (screen === 'help') setScreen(prevScreen);
-      else {
-        setPrevScreen(screen);
-        setScreen('help');
-      }
+      go(screen === 'help' ? prevScreen : 'help');
       return;
     }
     if (key.escape) {
-      if (screen !== 'main') setScreen(screen === 'help' && prevScreen === 'detail' ? 'detail' : 'main');
-      else if (ui.filter) setUi((u) => ({ ...u, filter: '', draft: '' }));
+      if (screen !== 'main') go(screen === 'help' && prevScreen === 'detail' ? 'detail' : 'main');
+      else if (ui.filter) updateUi((u) => ({ ...u, filter: '', draft: '' }));
       return;
     }
     if (screen !== 'main') return;
     if (input === '/') {
-      setUi((u) => ({ ...u, editing: true, draft: u.filter }));
+      updateUi((u) => ({ ...u, editing: true, draft: u.filter }));
     } else if (input === 's') {
-      setUi((u) => ({ ...u, sort: SORT_KEYS[(SORT_KEYS.indexOf(u.sort) + 1) % SORT_KEYS.length], clientSel: 0 }));
+      updateUi((u) => ({ ...u, sort: SORT_KEYS[(SORT_KEYS.indexOf(u.sort) + 1) % SORT_KEYS.length], clientSel: 0 }));
     } else if (key.tab) {
-      setUi((u) => ({ ...u, pane: u.pane === 'clients' ? 'feed' : 'clients' }));
+      updateUi((u) => ({ ...u, pane: u.pane === 'clients' ? 'feed' : 'clients' }));
     } else if (key.upArrow || input === 'k' || key.downArrow || input === 'j' || key.pageUp || key.pageDown) {
       const up = key.upArrow || input === 'k' || key.pageUp;
       const step = key.pageUp || key.pageDown ? (ui.pane === 'clients' ? clientRows : feedRows) : 1;
-      setUi((u) => {
+      updateUi((u) => {
         if (u.pane === 'clients') {
           const max = Math.max(0, view.clients.length - 1);
           return { ...u, clientSel: Math.max(0, Math.min(max, u.clientSel + (up ? -step : step))) };

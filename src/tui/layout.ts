@@ -328,7 +328,7 @@ export function mainLines(v: TopView, ui: UiState, meta: Meta, size: Size, now: 
       [
         { text: 'rate  ', dim: true },
         { text: sparkline(spark.values), color: 'cyan' },
-        { text: ` max ${fmtRate(peak)}/s · ${fmtDuration(spark.values.length * spark.bucketS * 1000).replace(/m00s$/, 'm')} · ${fmtCount(v.total)} total`, dim: true },
+        { text: ` max ${fmtRate(peak)}/s · ${spanLabel(spark.values.length * spark.bucketS)} · ${fmtCount(v.total)} total`, dim: true },
       ],
       width,
     ),
@@ -375,6 +375,10 @@ export function sparkBuckets(perSecond: number[], width: number, spanS = SPARK_S
     values.push(sum / bucketS);
   }
   return { values, bucketS };
+}
+
+function spanLabel(seconds: number): string {
+  return seconds < 120 ? `${seconds}s` : `${Math.round(seconds / 60)}m`;
 }
 
 /** Seconds of history the sparkline shows (when the terminal is wide enough, one column per second). */
@@ -479,15 +483,15 @@ export function detailLines(d: DetailData, agg: ClientRow | null, ui: UiState, s
     const summary = new Map((d.model?.features ?? []).map((f) => [f.name, f]));
     const names = Object.keys(scored.features);
     for (const f of d.model?.features ?? []) if (!names.includes(f.name)) names.push(f.name);
-    const nameW = Math.min(28, Math.max(12, width - 52));
-    lines.push([{ text: fit([fit('FEATURE', nameW), fit('NOW', 9, 'right'), fit('MEAN', 9, 'right'), fit('SD', 8, 'right'), fit('MIN', 8, 'right'), fit('MAX', 8, 'right'), fit('Z', 6, 'right')].join(' '), width), dim: true }]);
+    const nameW = Math.max(10, Math.min(28, width - 51));
+    lines.push([{ text: fit([fit('FEATURE', nameW), fit('NOW', 8, 'right'), fit('MEAN', 8, 'right'), fit('SD', 7, 'right'), fit('MIN', 7, 'right'), fit('MAX', 7, 'right'), fit('Z', 6, 'right')].join(' ') + ' !=outside training', width), dim: true }]);
     const room = Math.max(1, budget - lines.length - fixedAfter);
     const rows = names.map((name) => {
       const v = scored.features[name];
       const s = summary.get(name);
       const z = s && typeof v === 'number' && s.sd > 0 ? (v - s.mean) / s.sd : null;
-      const out = s && typeof v === 'number' && (v < s.min || v > s.max);
-      return { name, v, s, z, out, weight: out ? 1e9 : Math.abs(z ?? 0) };
+      const out = s !== undefined && typeof v === 'number' && (v < s.min || v > s.max);
+      return { name, v, s, z, out, weight: out ? 1e9 + Math.abs(z ?? 0) : Math.abs(z ?? 0) };
     });
     rows.sort((a, b) => b.weight - a.weight); // most unusual first, so a short screen shows what matters
     const shown = rows.slice(0, rows.length > room ? room - 1 : room);
@@ -496,10 +500,10 @@ export function detailLines(d: DetailData, agg: ClientRow | null, ui: UiState, s
       lines.push(
         clampLine(
           [
-            { text: [fit(r.name, nameW), fit(num(r.v), 9, 'right')].join(' ') + ' ', color: colour, bold: r.out || undefined },
-            { text: [fit(num(r.s?.mean), 9, 'right'), fit(num(r.s?.sd), 8, 'right'), fit(num(r.s?.min), 8, 'right'), fit(num(r.s?.max), 8, 'right')].join(' ') + ' ', dim: true },
+            { text: [fit(r.name, nameW), fit(num(r.v), 8, 'right')].join(' ') + ' ', color: colour, bold: r.out || undefined },
+            { text: [fit(num(r.s?.mean), 8, 'right'), fit(num(r.s?.sd), 7, 'right'), fit(num(r.s?.min), 7, 'right'), fit(num(r.s?.max), 7, 'right')].join(' ') + ' ', dim: true },
             { text: fit(r.z === null ? '-' : `${r.z >= 0 ? '+' : ''}${r.z.toFixed(1)}`, 6, 'right'), color: colour },
-            { text: r.out ? ' out of range' : '', color: 'red' },
+            { text: r.out ? ' !' : '', color: 'red', bold: true },
           ],
           width,
         ),
