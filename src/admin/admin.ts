@@ -16,6 +16,7 @@ import { analytics, parseSince } from '../telemetry/analytics.js';
 import type { Db } from '../telemetry/db.js';
 import type { TelemetryStats } from '../telemetry/types.js';
 import { renderMetrics } from './metrics.js';
+import { handleBansAdmin } from '../behaviour/bans-admin.js';
 
 export interface AdminOptions {
   prefix: string;
@@ -77,6 +78,15 @@ export function createAdmin(opts: AdminOptions): Admin {
       // Drain any request body; admin endpoints take none.
       req.resume();
       if (!authorized(req, res)) return;
+      if (sub === '/bans' || sub.startsWith('/bans/')) {
+        // Bans (behaviour engine): list, and lift with DELETE/POST — see src/behaviour/bans-admin.ts.
+        try {
+          handleBansAdmin(opts.db, req, res, sub, query, sendJson, fail);
+        } catch (err) {
+          fail(res, 500, 'internal_error', err instanceof Error ? err.message : String(err));
+        }
+        return;
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('allow', 'GET, HEAD');
         fail(res, 405, 'method_not_allowed', 'admin endpoints accept GET and HEAD');
