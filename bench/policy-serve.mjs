@@ -6,7 +6,7 @@
 //
 //   $ npm run build && node bench/policy-serve.mjs [--rounds 5] [--seconds 5]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,13 +71,20 @@ function startChild(args) {
   });
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (taskset execs node: same pid). */
+function cpuSeconds(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 function wrk(url, seconds, headers) {
   const h = headers.flatMap((x) => ['-H', x]);
   const r = spawnSync('taskset', ['-c', '1', 'wrk', '-t1', '-c50', `-d${seconds}s`, ...h, `${url}/api/items/1`], { encoding: 'utf8' });
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
+  const total = /(\d+) requests in/.exec(r.stdout);
   if (!rps) throw new Error(`wrk failed: ${r.stdout}${r.stderr}`);
-  return { rps: Number(rps[1]), non2xx: non2xx ? Number(non2xx[1]) : 0 };
+  return { rps: Number(rps[1]), requests: Number(total[1]), non2xx: non2xx ? Number(non2xx[1]) : 0 };
 }
 
 async function main() {
@@ -87,6 +94,7 @@ async function main() {
   const { openDb } = await import('../dist/telemetry/db.js');
   const { addKey } = await import('../dist/keys/store.js');
   const results = { off: [], on: [] };
+  const cpuPerReq = { off: [], on: [] }; // µs of gateway CPU per request: robust on a shared machine
   try {
     const backend = await startChild(['--child', 'backend']);
     const gws = {};
@@ -102,7 +110,9 @@ async function main() {
     for (const v of ['off', 'on']) wrk(gws[v].url, 1, headers[v]); // warm-up
     for (let r = 0; r < rounds; r++) {
       for (const v of r % 2 ? ['on', 'off'] : ['off', 'on']) {
+        const cpu0 = cpuSeconds(gws[v].child.pid);
         const res = wrk(gws[v].url, seconds, headers[v]);
+        cpuPerReq[v].push(((cpuSeconds(gws[v].child.pid) - cpu0) * 1e6) / res.requests);
         if (res.non2xx) throw new Error(`${v}: ${res.non2xx} non-2xx responses`);
         results[v].push(res.rps);
       }
@@ -119,6 +129,9 @@ async function main() {
   console.log(`access off: ${results.off.map((x) => x.toFixed(0)).join(', ')} req/s → median ${off.toFixed(0)}`);
   console.log(`access on : ${results.on.map((x) => x.toFixed(0)).join(', ')} req/s → median ${on.toFixed(0)}`);
   console.log(`ratio on/off: ${(on / off).toFixed(3)} (target ≥ 0.95)`);
+  const cOff = med(cpuPerReq.off);
+  const cOn = med(cpuPerReq.on);
+  console.log(`gateway CPU per request: off ${cOff.toFixed(1)} µs, on ${cOn.toFixed(1)} µs → added ${(cOn - cOff).toFixed(1)} µs; CPU-bound throughput ratio ${(cOff / cOn).toFixed(3)}`);
 }
 
 if (process.argv[2] === '--child') {
