@@ -149,7 +149,8 @@ function secret(envName: string): Rule {
 
 /** Why a value cannot be used as a secret token, or undefined when it can. */
 export function secretProblem(v: unknown): string | undefined {
-  if (typeof v !== 'string') return `must be a string or null, got ${describe(v)}`;
+  // Never echo the value: it may be (part of) a real secret.
+  if (typeof v !== 'string') return `must be a string or null, got ${Array.isArray(v) ? 'a list' : `a ${typeof v}`}`;
   if (!/^[\x21-\x7e]+$/.test(v)) return 'must contain only visible ASCII characters (no spaces or control characters)';
   if (v.length < 16) return `must be at least 16 characters long (e.g. \`openssl rand -base64 32\`), got ${v.length}`;
   return undefined;

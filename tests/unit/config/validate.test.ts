@@ -134,7 +134,7 @@ describe('validateConfig: every rule names the key and the fix', () => {
     ['demo', { demo: 'yes' }, 'demo must be true or false, got "yes"'],
     ['gatewayToken short', { gatewayToken: 'secret' }, 'gatewayToken must be at least 16 characters long (e.g. `openssl rand -base64 32`), got 6; set it to null to generate one into the state directory, or use the PATHHELM_GATEWAY_TOKEN environment variable'],
     ['gatewayToken spaces', { gatewayToken: 'has spaces in it, long enough' }, 'gatewayToken must contain only visible ASCII characters'],
-    ['gatewayToken type', { gatewayToken: 12345678901234567 }, 'gatewayToken must be a string or null, got 12345678901234568'],
+    ['gatewayToken type', { gatewayToken: 12345678901234567 }, 'gatewayToken must be a string or null, got a number'],
     ['admin.token', { admin: { token: 'short' } }, 'admin.token must be at least 16 characters long'],
     ['admin.prefix slash', { admin: { prefix: '/_pathhelm/' } }, 'admin.prefix must be a URL path like "/_pathhelm" (leading slash, no trailing slash, no spaces, ? or #), got "/_pathhelm/"'],
     ['admin.prefix relative', { admin: { prefix: '_pathhelm' } }, 'admin.prefix must be a URL path like "/_pathhelm"'],
