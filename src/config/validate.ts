@@ -23,6 +23,7 @@ import {
 } from './parse.js';
 import { DEFAULT_CONFIG, type PathHelmConfig, type RateWindow } from './types.js';
 import { ID_CHARS, ID_PREFIX, KEY_PREFIX, isKeyId } from '../keys/format.js';
+import { MAX_WINDOWS } from '../policy/ratelimit.js';
 
 export type DeepPartial<T> = T extends (infer U)[]
   ? U[]
@@ -356,10 +357,10 @@ function crossChecks(c: PathHelmConfig): string[] {
   if (blockThreshold !== null && flagThreshold !== null && flagThreshold > blockThreshold) {
     errors.push(`ml.flagThreshold (${flagThreshold}) must be <= ml.blockThreshold (${blockThreshold}); flagging is the milder step`);
   }
-  // Access control (issue 3): the limiter keeps at most 4 windows per client (MAX_WINDOWS in src/policy/ratelimit.ts).
+  // Access control (issue 3): the limiter keeps at most MAX_WINDOWS windows per client.
   for (const scope of ['ip', 'key'] as const) {
     const n = c.rateLimit[scope].length;
-    if (n > 4) errors.push(`rateLimit.${scope} has ${n} windows; at most 4 are supported (e.g. "10/1s", "300/1m", "5000/1h", "50000/1d")`);
+    if (n > MAX_WINDOWS) errors.push(`rateLimit.${scope} has ${n} windows; at most ${MAX_WINDOWS} are supported (e.g. "10/1s", "300/1m", "5000/1h", "50000/1d")`);
   }
   if (c.bans.maxMs < c.bans.baseMs) {
     errors.push(`bans.maxMs (${c.bans.maxMs} ms) must be >= bans.baseMs (${c.bans.baseMs} ms)`);

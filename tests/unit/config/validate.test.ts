@@ -196,6 +196,10 @@ describe('validateConfig: every rule names the key and the fix', () => {
       `${SRC}: limits.headersTimeoutMs (20000 ms) must be <= limits.requestTimeoutMs (10000 ms); raise requestTimeoutMs or set it to 0 (no limit)`,
     );
     expect(errorOf({ ml: { blockThreshold: 0.5, flagThreshold: 0.6 } }).message).toContain('ml.flagThreshold (0.6) must be <= ml.blockThreshold (0.5)');
+    expect(errorOf({ rateLimit: { ip: ['1/1s', '2/2s', '3/3s', '4/4s', '5/5s'] } }).message).toBe(
+      `${SRC}: rateLimit.ip has 5 windows; at most 4 are supported (e.g. "10/1s", "300/1m", "5000/1h", "50000/1d")`,
+    );
+    expect(validateConfig({ rateLimit: { key: ['1/1s', '2/2s', '3/3s', '4/4s'] } }, SRC).rateLimit.key).toHaveLength(4);
     expect(errorOf({ bans: { baseMs: '1h', maxMs: '1m' } }).message).toContain('bans.maxMs (60000 ms) must be >= bans.baseMs (3600000 ms)');
     // requestTimeoutMs = 0 means no limit, so any headersTimeoutMs is fine
     expect(validateConfig({ limits: { headersTimeoutMs: 60_000, requestTimeoutMs: 0 } }, SRC).limits.headersTimeoutMs).toBe(60_000);
