@@ -455,12 +455,39 @@ export class IsolationForest {
       const val = this.cVal;
       const L = this.heightLimit;
       const ni = (1 << L) - 1;
-      for (let t = 0, base = 0, vb = -ni; t < nt; t++, base += ni, vb += ni + 1) {
+      const nl = ni + 1;
+      let t = 0;
+      // four trees at a time: independent chains the CPU can overlap
+      for (; t + 4 <= nt; t += 4) {
+        const b0 = t * ni;
+        const b1 = b0 + ni;
+        const b2 = b1 + ni;
+        const b3 = b2 + ni;
+        let g0 = b0;
+        let g1 = b1;
+        let g2 = b2;
+        let g3 = b3;
+        for (let d = L; d > 0; d--) {
+          g0 = 2 * g0 + 1 - b0 + (((x[offset + feat[g0]] > thr[g0]) as unknown as number) | 0);
+          g1 = 2 * g1 + 1 - b1 + (((x[offset + feat[g1]] > thr[g1]) as unknown as number) | 0);
+          g2 = 2 * g2 + 1 - b2 + (((x[offset + feat[g2]] > thr[g2]) as unknown as number) | 0);
+          g3 = 2 * g3 + 1 - b3 + (((x[offset + feat[g3]] > thr[g3]) as unknown as number) | 0);
+        }
+        // leaf value index = t * nl + (g - base - ni)
+        const v = t * nl - ni;
+        // added one by one, in tree order, exactly as scoreBatch does (bit-identical scores)
+        sum += val[v + g0 - b0];
+        sum += val[v + nl + g1 - b1];
+        sum += val[v + 2 * nl + g2 - b2];
+        sum += val[v + 3 * nl + g3 - b3];
+      }
+      for (; t < nt; t++) {
+        const base = t * ni;
         // global slot g = base + h; child = base + 2h + 1 + c = 2g + (1 - base) + c
         const k = 1 - base;
         let g = base;
         for (let d = L; d > 0; d--) g = 2 * g + k + (((x[offset + feat[g]] > thr[g]) as unknown as number) | 0);
-        sum += val[g - base + vb];
+        sum += val[t * nl - ni + g - base];
       }
       return sum;
     }

@@ -119,6 +119,10 @@ describe('scoring', () => {
     expect(forest.scoreBatch(X, rows, out)).toBe(out);
     expect(out[rows - 1]).toBe(batch[rows - 1]);
     expect(out[rows]).toBe(-1);
+    // a tree count that is not a multiple of the 4-tree interleave of score()
+    const odd = IsolationForest.fit(X, rows, 3, { seed: 2, trees: 7 });
+    const oddBatch = odd.scoreBatch(X, 100);
+    for (let r = 0; r < 100; r++) expect(oddBatch[r]).toBe(odd.score(X, r * 3));
   });
 
   it('the complete (heap) and sparse layouts give identical scores', () => {
