@@ -21,7 +21,10 @@ describe('toYaml', () => {
     );
     const text = toYaml(maskSecrets(c));
     expect(text).toContain('gatewayToken: "<set>"');
-    expect(text).toContain('  ip:\n    - limit: 100\n      windowMs: 1000\n');
+    expect(text).toContain('  ip:\n    - limit: 100\n      windowMs: 1000  # 1s\n');
+    expect(text).toContain('  maxHeaderBytes: 16384  # 16kb\n');
+    expect(text).toContain('  upstreamTimeoutMs: 30000  # 30s\n');
+    expect(text).toContain('  flushIntervalMs: 100\n');
     expect(yaml.load(text)).toEqual(maskSecrets(c));
     expect(toYaml({ a: 'true', b: '8080x', c: 'x: y', d: null, e: [], f: {} })).toBe('a: "true"\nb: "8080x"\nc: "x: y"\nd: null\ne: []\nf: {}\n');
   });
