@@ -4,7 +4,7 @@
 // Example:
 //   const X = Float64Array.from([1, 2, 1.1, 2.1, 0.9, 1.9, 9, -4]); // 4 rows x 2 columns, row-major
 //   const forest = IsolationForest.fit(X, 4, 2, { trees: 100, seed: 0 });
-//   forest.score([9, -4]);                  // close to 1 = anomalous, well below 0.5 = normal
+//   forest.score([9, -4]);                  // above 0.5 = anomalous, well below 0.5 = normal
 //   forest.scoreBatch(X, 4);                // Float64Array of 4 scores
 //   forest.explain([9, -4]);                // per-feature share of c(psi) - E[h(x)]
 //
@@ -16,10 +16,13 @@
 //   uniform in [min, max) of that feature in the node (a draw that rounds up to max is replaced by min,
 //   as scikit-learn does), and x goes left when x[f] <= threshold, so both children are non-empty.
 // - Path length of x in a tree = edges from the root to its leaf + c(leaf size); s = 2^(-E[h]/c(psi)).
-// - Trees are stored in pre-order (feature -1 = leaf) and rebuilt into a runtime layout where the two
-//   children of a node are adjacent and a leaf points to itself with threshold +Infinity. Scoring then
-//   walks exactly `depth(tree)` steps with `node = left[node] + (x[f] > t)`: no branch on the data,
-//   no recursion, no allocation.
+// - Trees are stored in pre-order (feature -1 = leaf) and rebuilt into a scoring layout: for psi <= 4096
+//   a complete heap per tree (children of slot h at 2h+1 and 2h+2; a leaf above the height limit becomes
+//   pass-through slots with threshold +Infinity), so every walk is exactly L = ceil(log2 psi) steps of
+//   `g = 2g + 1 + (x[f] > t)`; for bigger psi a sparse layout with adjacent children and self-looping
+//   leaves (`node = left[node] + (x[f] > t)`). No branch on the data, no recursion, no allocation;
+//   scoreBatch walks 8 rows at a time through one tree, score() 4 trees at a time.
+// - NaN in a scored vector compares false, so it goes left at every split (never throws).
 import { PathHelmError } from '../errors.js';
 import { Rng } from './rng.js';
 
@@ -59,7 +62,8 @@ export const COMPLETE_LAYOUT_MAX_HEIGHT = 12;
 const EULER_GAMMA = 0.5772156649015329;
 const HARMONIC_SUM_LIMIT = 256;
 
-/** Exact harmonic number H(m) = 1 + 1/2 + ... + 1/m (direct sum for m < 256, asymptotic series beyond: error < 1e-20). */
+/** Exact harmonic number H(m) = 1 + 1/2 + ... + 1/m (direct sum for m < 256, asymptotic series beyond, truncation error < 1e-20).
+ * Example: harmonic(3) // 1.8333 */
 export function harmonic(m: number): number {
   if (m <= 0) return 0;
   if (m < HARMONIC_SUM_LIMIT) {
@@ -77,7 +81,7 @@ export function harmonic(m: number): number {
  * c(n): average path length of an unsuccessful search in a binary search tree of n points,
  * 2 H(n-1) - 2 (n-1) / n with the exact harmonic number; c(0) = c(1) = 0, c(2) = 1.
  *
- * Example: averagePathLength(256) // 10.244... 
+ * Example: averagePathLength(256) // 10.2487 (scikit-learn's ln-approximation gives 10.2448)
  */
 export function averagePathLength(n: number): number {
   if (n <= 1) return 0;
@@ -96,6 +100,7 @@ function checkPositiveInt(name: string, v: number, min: number): void {
 /**
  * Checks that `a` describes a well-formed forest; returns null when it does, else a message naming
  * the tree and what is wrong (used by fromArrays and by the model codec).
+ * Example: validateForestArrays({ numFeatures: 1, sampleSize: 2, trees: [{ feature: [0, -1, -1], threshold: [0.5, 0, 0], size: [2, 1, 1] }] }) // null
  */
 export function validateForestArrays(a: ForestArrays): string | null {
   if (a === null || typeof a !== 'object') return 'forest is not an object';
