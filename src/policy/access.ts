@@ -261,3 +261,35 @@ export function accessContext(init: {
     stripHeaders: null,
   };
 }
+
+/**
+ * Removes from a flat [name, value, ...] header list the headers named in `names` (comma-separated,
+ * lower-case; what a pass put in ctx.stripHeaders). Compares lengths first, so it allocates only for
+ * a header whose name has the length of one being removed.
+ *
+ * Example: stripNamedHeaders(['X-API-Key', 'phk_…', 'Accept', '*\/*'], 'x-api-key') // → ['Accept', '*\/*']
+ */
+export function stripNamedHeaders(list: string[], names: string): void {
+  let w = 0;
+  for (let r = 0; r < list.length; r += 2) {
+    const name = list[r];
+    const n = name.length;
+    let drop = false;
+    // names is tiny ("x-api-key" or "x-api-key,authorization"): scan it in place.
+    let start = 0;
+    while (start < names.length) {
+      let end = names.indexOf(',', start);
+      if (end < 0) end = names.length;
+      if (end - start === n && names.startsWith(name.toLowerCase(), start)) {
+        drop = true;
+        break;
+      }
+      start = end + 1;
+    }
+    if (drop) continue;
+    list[w] = name;
+    list[w + 1] = list[r + 1];
+    w += 2;
+  }
+  list.length = w;
+}

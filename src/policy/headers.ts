@@ -20,6 +20,9 @@ export interface PolicySet {
   readonly policyHeader: string;
   /** Precomputed X-RateLimit-Limit values per window. */
   readonly limitText: readonly string[];
+  /** Precomputed `"name";r=` per window and the constant RateLimit-Policy pair (shared, never mutated). */
+  readonly itemPrefix: readonly string[];
+  readonly policyPair: readonly [string, string];
 }
 
 function durationName(ms: number): string {
@@ -41,7 +44,15 @@ export function policySet(scope: string, windows: readonly RateWindow[]): Policy
     // w is an sf-integer of seconds; a window that is not whole seconds leaves it out (it is optional).
     parts.push(`"${name}";q=${w.limit}${w.windowMs % 1000 === 0 ? `;w=${w.windowMs / 1000}` : ''}`);
   }
-  return { windows, names, policyHeader: parts.join(', '), limitText: windows.map((w) => String(w.limit)) };
+  const policyHeader = parts.join(', ');
+  return {
+    windows,
+    names,
+    policyHeader,
+    limitText: windows.map((w) => String(w.limit)),
+    itemPrefix: names.map((n, i) => `${i > 0 ? ', ' : ''}"${n}";r=`),
+    policyPair: Object.freeze(['RateLimit-Policy', policyHeader]) as readonly [string, string],
+  };
 }
 
 /** Seconds for `t`/Reset/Retry-After: ms rounded up to whole seconds. */
@@ -63,12 +74,11 @@ export function pushRateLimitHeaders(
   let value = '';
   let worst = 0;
   for (let i = 0; i < n; i++) {
-    if (i > 0) value += ', ';
-    value += `"${set.names[i]}";r=${remaining[i]};t=${toSeconds(resetMs[i])}`;
+    value += `${set.itemPrefix[i]}${remaining[i]};t=${toSeconds(resetMs[i])}`;
     if (remaining[i] < remaining[worst] || (remaining[i] === remaining[worst] && resetMs[i] > resetMs[worst])) worst = i;
   }
   out.push(
-    ['RateLimit-Policy', set.policyHeader],
+    set.policyPair as [string, string],
     ['RateLimit', value],
     ['X-RateLimit-Limit', set.limitText[worst]],
     ['X-RateLimit-Remaining', String(remaining[worst])],

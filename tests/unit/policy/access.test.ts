@@ -142,3 +142,15 @@ describe('access passes', () => {
     expect(run(access.passes, c)).toMatchObject({ reason: 'rate_limit_ip' });
   });
 });
+
+describe('stripNamedHeaders', () => {
+  it('removes the named headers case-insensitively and keeps the rest in order', async () => {
+    const { stripNamedHeaders } = await import('../../../src/policy/access.js');
+    const list = ['Host', 'h', 'X-API-Key', 'k1', 'Accept', '*/*', 'authorization', 'Bearer x', 'x-api-key', 'k2', 'X-Api-Keys', 'keep'];
+    stripNamedHeaders(list, 'x-api-key,authorization');
+    expect(list).toEqual(['Host', 'h', 'Accept', '*/*', 'X-Api-Keys', 'keep']);
+    const one = ['Authorization', 'Bearer backend', 'X-API-KEY', 'k'];
+    stripNamedHeaders(one, 'x-api-key');
+    expect(one).toEqual(['Authorization', 'Bearer backend']);
+  });
+});
