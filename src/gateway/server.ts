@@ -20,7 +20,8 @@ import { VERSION } from '../version.js';
 import { createAdmin } from '../admin/admin.js';
 import { Exchange, type GatewayCore, kExchange, onResponseClose, rawErrorResponse, sendError } from './exchange.js';
 import { createForwarder } from './forward.js';
-import { scanRequestHeaders, stripConnectionNamed, type RequestScan } from './headers.js';
+import { scanRequestHeaders, type RequestScan } from './headers.js';
+import { stripNamedHeaders } from '../policy/access.js';
 import { buildPasses } from './passes.js';
 import type { Pass } from './pipeline.js';
 import { isValidRequestId, uuidv7 } from './request-id.js';
@@ -179,7 +180,7 @@ export async function startGateway(config: Readonly<PathHelmConfig>, deps: Gatew
       return;
     }
     if (passes.length !== 0 && decide(ex, sendError)) return;
-    if (ex.stripHeaders) stripConnectionNamed(headers, ex.stripHeaders, 0); // e.g. the API key header
+    if (ex.stripHeaders) stripNamedHeaders(headers, ex.stripHeaders); // e.g. the API key header (src/policy/access.ts)
     forwarder.http(ex, headers, scan);
   }
 
