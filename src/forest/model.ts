@@ -75,6 +75,11 @@ function indentJson(value: unknown, indent: string): string {
  * numbers or a meta that does not match the forest (the result always passes parseModel).
  */
 export function serializeModel(meta: ModelMeta, forest: IsolationForest): string {
+  for (const k of ['features', 'params', 'threshold', 'quantiles', 'featureSummary'] as const) {
+    if (meta?.[k] === undefined || meta[k] === null) {
+      throw new PathHelmError('PH_ERR_MODEL', `cannot serialise model: meta.${k} is missing`);
+    }
+  }
   const a = forest.toArrays();
   const m = meta.metrics ?? null;
   if (m) {
@@ -199,7 +204,10 @@ export function parseModel(text: string, source = 'model'): LoadedModel {
     fail(source, `forest has ${forestDoc.trees.length} trees but params.trees is ${params.trees}; the file may be truncated`);
   }
   if (forestDoc.sampleSize !== params.sampleSize) {
-    fail(source, `forest.sampleSize ${JSON.stringify(forestDoc.sampleSize)} does not match params.sampleSize ${params.sampleSize}`);
+    fail(
+      source,
+      `forest.sampleSize ${JSON.stringify(forestDoc.sampleSize)} does not match params.sampleSize ${params.sampleSize} (params.sampleSize is the psi actually used, min(requested, rows) = forest.sampleSize)`,
+    );
   }
   if (forestDoc.heightLimit !== undefined && forestDoc.heightLimit !== Math.ceil(Math.log2(params.sampleSize as number))) {
     fail(source, `forest.heightLimit ${JSON.stringify(forestDoc.heightLimit)} is not ceil(log2(sampleSize))`);

@@ -78,6 +78,12 @@ describe('model codec', () => {
     expect(() => parseModel(text)).not.toThrow();
   });
 
+  it('refuses to serialise an incomplete meta or one that does not match the forest', () => {
+    expectModelError(() => serializeModel({ ...meta, quantiles: undefined as never }, forest), /meta\.quantiles is missing/);
+    expectModelError(() => serializeModel({ ...meta, params: { ...meta.params, trees: 5 } }, forest), /forest has 20 trees but params\.trees is 5/);
+    expectModelError(() => serializeModel(tinyMeta(2), forest), /forest\.numFeatures is 3 but the model lists 2 features/);
+  });
+
   it('refuses to serialise non-finite numbers instead of writing null', () => {
     expectModelError(() => serializeModel({ ...meta, threshold: { value: NaN, method: 'auto' } }, forest), /threshold\.value must be a finite number, got NaN/);
     expectModelError(
