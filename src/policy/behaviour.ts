@@ -111,7 +111,7 @@ export class BehaviourEngine {
           const explain = this.judge(st, s, x, scorer, now);
           if (explain !== null) ctx.explain = explain;
           if (st.pendingBlock) verdict = this.block(ctx, st);
-          else if (explain !== null) ctx.allowReason = 'anomaly_flag';
+          else if (explain !== null && ctx.allowReason === 'ok') ctx.allowReason = 'anomaly_flag';
         } else st.consecutive = 0;
       } else if (!Number.isNaN(st.lastScore)) {
         ctx.score = st.lastScore;
@@ -119,7 +119,7 @@ export class BehaviourEngine {
         if (st.lastExplain !== null) {
           ctx.explain = st.lastExplain;
           if (st.pendingBlock) verdict = this.block(ctx, st);
-          else ctx.allowReason = 'anomaly_flag';
+          else if (ctx.allowReason === 'ok') ctx.allowReason = 'anomaly_flag';
         }
       }
     }
@@ -179,7 +179,7 @@ export class BehaviourEngine {
     st.pendingBlock = false;
     st.consecutive = 0;
     if (ctx.allowListed) {
-      ctx.allowReason = 'anomaly_flag';
+      if (ctx.allowReason === 'ok') ctx.allowReason = 'anomaly_flag';
       return undefined;
     }
     this.stats.blocked++;

@@ -1,15 +1,15 @@
 // Test helper (behaviour engine): trains a small seeded model on generated ordinary traffic and saves it in the
-// pathhelm-iforest format, so behaviour tests do not depend on whichever models/default.json ships.
+// pathhelm-iforest format with a calibrated block threshold (src/behaviour/calibrate.ts), so behaviour tests do not depend on whichever models/default.json ships.
 //
 // Example: const { path, threshold } = trainFixtureModel(join(dir, 'model.json'));
+import { calibrateBlockThreshold } from '../../src/behaviour/calibrate.js';
 import { FEATURE_NAMES, NUM_FEATURES } from '../../src/behaviour/features.js';
 import { generateDataset } from '../../src/dataset/generate.js';
 import { IsolationForest } from '../../src/forest/forest.js';
 import { MODEL_FORMAT, MODEL_VERSION, saveModel } from '../../src/forest/model.js';
 
-export function trainFixtureModel(path: string, opts: { rows?: number; quantile?: number } = {}): { path: string; threshold: number } {
+export function trainFixtureModel(path: string, opts: { rows?: number } = {}): { path: string; threshold: number } {
   const rows = opts.rows ?? 30_000;
-  const q = opts.quantile ?? 0.999;
   const X = new Float64Array(rows * NUM_FEATURES);
   let r = 0;
   generateDataset({ rows, anomalyRatio: 0, seed: 42 }, (x) => {
@@ -34,7 +34,8 @@ export function trainFixtureModel(path: string, opts: { rows?: number; quantile?
     const mean = s / rows;
     return { name, min, max, mean, sd: Math.sqrt(Math.max(0, sq / rows - mean * mean)) };
   });
-  const threshold = quant(q);
+  // Block threshold: no held-out ordinary session reaches it on 3 consecutive scored requests (+0.01).
+  const threshold = calibrateBlockThreshold(forest, { consecutive: 3, minEvents: 20, ordinarySessions: 100, attackerSessions: 5 }).threshold;
   saveModel(
     path,
     {
@@ -43,7 +44,7 @@ export function trainFixtureModel(path: string, opts: { rows?: number; quantile?
       createdBy: 'pathhelm tests',
       features: [...FEATURE_NAMES],
       params: { trees: 100, sampleSize: 256, seed: 1, rows },
-      threshold: { value: threshold, method: `ordinary-traffic score quantile ${q}` },
+      threshold: { value: threshold, method: 'calibrated: max over ordinary sessions of 3-in-a-row scores + 0.01' },
       quantiles: { p50: quant(0.5), p99: quant(0.99), p999: quant(0.999), max: scores[rows - 1] },
       featureSummary,
       metrics: null,

@@ -41,7 +41,7 @@ describe('BehaviourScorer', () => {
     const x = new Float64Array(NUM_FEATURES);
     x[F.req_count] = 42;
     x[F.rps] = 1 / 3;
-    x[F.iat_cv] = -0;
+    x[F.write_ratio] = -0;
     const o = JSON.parse(s.featuresJson(x)) as Record<string, number>;
     expect(Object.keys(o)).toEqual([...FEATURE_NAMES]);
     expect(o.req_count).toBe(42);
