@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Prints the per-profile evaluation of a behaviour model as the gateway would use it (table for models/README.md).
+// Usage: node scripts/evaluate-model.mjs [models/default.json] [--sessions 100] [--seed 7] [--min-events 20] [--consecutive 3]
+import { loadModel } from '../dist/forest/index.js';
+import { evaluateProfiles, evaluationTable } from '../dist/train/evaluate.js';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const path = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--'))) ?? 'models/default.json';
+const model = loadModel(path);
+const rows = evaluateProfiles(model, {
+  sessions: opt('--sessions', 100),
+  seed: opt('--seed', 7),
+  minEvents: opt('--min-events', 20),
+  consecutive: opt('--consecutive', 3),
+  threshold: opt('--threshold', undefined),
+});
+console.log(`${path}: threshold ${model.meta.threshold.value} (${model.meta.threshold.method})\n`);
+console.log(evaluationTable(rows));

@@ -1,0 +1,370 @@
+// Owns the behaviour features: their names, order and the one incremental sliding-window extractor that the
+// dataset generator, `dataset export`, training and the live gateway all share (documented in docs/features.md).
+//
+// Example:
+//   const w = new BehaviourWindow(60_000);
+//   w.push({ t: now, method: 'GET', path: '/api/items/7', status: 200, decision: 'ALLOW' });
+//   const x = w.extract(now, scratch);      // Float64Array in FEATURE_NAMES order
+//   const s = forest.score(x);
+
+/** Feature names in model order. A model file names these; changing them or their order needs a new model. */
+export const FEATURE_NAMES = [
+  'req_count',
+  'unique_endpoints',
+  'rps',
+  'iat_var_log',
+  'iat_cv_log',
+  'endpoint_entropy',
+  'top_endpoint_share',
+  'blocked_ratio',
+  'throttled_ratio',
+  'error_ratio',
+  'not_found_distinct',
+  'auth_fail_ratio',
+  'write_ratio',
+  'seq_id_ratio',
+] as const satisfies readonly string[];
+
+export type FeatureName = (typeof FEATURE_NAMES)[number];
+export const NUM_FEATURES: number = FEATURE_NAMES.length;
+
+/** Index of each feature in a vector, e.g. `x[F.rps]`. */
+export const F: Readonly<Record<FeatureName, number>> = Object.freeze(
+  Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, i])) as Record<FeatureName, number>,
+);
+
+/** Sliding window the shipped model was trained with (the gateway's `behaviour.windowMs` default). */
+export const DEFAULT_WINDOW_MS = 60_000;
+/** Default cap on events held per client window (bounded memory: ~40 bytes per slot plus map entries). */
+export const DEFAULT_MAX_EVENTS = 1_000;
+/** `rps` divides by the observed span but never by less than this, so one page load is not a "flood". */
+export const MIN_RATE_SPAN_MS = 10_000;
+
+export type BehaviourDecision = 'ALLOW' | 'THROTTLE' | 'BLOCK';
+
+export interface BehaviourEvent {
+  /** Time in ms (any epoch; must not go backwards by much — earlier times are clamped to the last one). */
+  t: number;
+  method: string;
+  /** Request path without the query string. */
+  path: string;
+  /** Status the client received (backend status, or the gateway's 429/401/403). */
+  status: number;
+  decision: BehaviourDecision;
+}
+
+// Per-event flag bits kept in the ring.
+const FL_BLOCK = 1;
+const FL_THROTTLE = 2;
+const FL_ERROR = 4;
+const FL_404 = 8;
+const FL_AUTH = 16;
+const FL_WRITE = 32;
+const FL_SEQ = 64;
+
+/** Recompute running sums from the ring after this many pushes per slot, so float drift stays bounded. */
+const RESYNC_FACTOR = 4;
+/** Floor of the coefficient of variation before the log (log10 → -3): a metronome is as regular as it gets. */
+const MIN_CV = 1e-3;
+/** Ring slots a new window starts with. */
+const INITIAL_CAPACITY = 16;
+
+/** Endpoint key of a request: the path for GET/HEAD, else "METHOD path". */
+export function endpointKey(method: string, path: string): string {
+  return method === 'GET' || method === 'HEAD' ? path : method + ' ' + path;
+}
+
+/** True for methods that change state (anything but GET, HEAD, OPTIONS). */
+export function isWriteMethod(method: string): boolean {
+  return !(method === 'GET' || method === 'HEAD' || method === 'OPTIONS');
+}
+
+/** Index where a trailing run of digits starts in `path` (path.length if none). */
+export function trailingDigitsStart(path: string): number {
+  let i = path.length;
+  while (i > 0) {
+    const c = path.charCodeAt(i - 1);
+    if (c < 48 || c > 57) break;
+    i--;
+  }
+  return i;
+}
+
+/**
+ * Whether `path` continues an id sequence from `prev`: both end in "/<digits>" (at most 15 digits) with the same
+ * prefix, and the ids differ by 1 or 2 (a scraper walking ids, possibly skipping one).
+ */
+export function isSequentialId(prev: string, path: string): boolean {
+  const d = trailingDigitsStart(path);
+  if (d === path.length || d === 0 || path.charCodeAt(d - 1) !== 47 /* / */ || path.length - d > 15) return false;
+  const pd = trailingDigitsStart(prev);
+  if (pd !== d || pd === prev.length || prev.length - pd > 15) return false;
+  for (let i = 0; i < d; i++) if (prev.charCodeAt(i) !== path.charCodeAt(i)) return false;
+  const delta = Math.abs(Number(path.slice(d)) - Number(prev.slice(pd)));
+  return delta >= 1 && delta <= 2;
+}
+
+function flagsOf(ev: BehaviourEvent): number {
+  let f = 0;
+  if (ev.decision === 'BLOCK') f |= FL_BLOCK;
+  else if (ev.decision === 'THROTTLE') f |= FL_THROTTLE;
+  if (ev.status >= 400) f |= FL_ERROR;
+  if (ev.status === 404) f |= FL_404;
+  if (ev.status === 401 || ev.status === 403) f |= FL_AUTH;
+  if (isWriteMethod(ev.method)) f |= FL_WRITE;
+  return f;
+}
+
+/** c·ln c, with 0·ln 0 = 0. */
+function cLogC(c: number): number {
+  return c > 1 ? c * Math.log(c) : 0;
+}
+
+/**
+ * One client's sliding window of requests. `push` and `extract` are O(1) amortised; memory is bounded by
+ * `maxEvents` (when full, the oldest event is evicted early).
+ *
+ * Example:
+ *   const w = new BehaviourWindow(60_000, { maxEvents: 500 });
+ *   w.push({ t: 1000, method: 'POST', path: '/api/login', status: 401, decision: 'ALLOW' });
+ *   w.extract(1000)[F.auth_fail_ratio]; // 1
+ */
+export class BehaviourWindow {
+  readonly windowMs: number;
+  readonly maxEvents: number;
+
+  // Ring buffer; starts small and doubles up to maxEvents, so quiet clients stay cheap.
+  private times: Float64Array;
+  private flags: Uint8Array;
+  private keys: string[];
+  private capacity: number;
+  private head = 0; // index of the oldest event
+  private count = 0;
+
+  private lastT = -Infinity;
+  private lastPath = '';
+  private hasLast = false;
+
+  private readonly endpointCounts = new Map<string, number>();
+  private readonly notFoundCounts = new Map<string, number>();
+  /** countFreq[c] = number of endpoints seen exactly c times in the window. */
+  private countFreq: Int32Array;
+  private maxCount = 0;
+  private sumCLogC = 0;
+
+  // Flag totals over the window.
+  private nBlock = 0;
+  private nThrottle = 0;
+  private nError = 0;
+  private nAuth = 0;
+  private nWrite = 0;
+  private nSeq = 0;
+
+  // Inter-arrival times (seconds) between consecutive events in the window: count - 1 of them.
+  private iatSum = 0;
+  private iatSumSq = 0;
+  private pushesSinceResync = 0;
+
+  constructor(windowMs: number, opts: { maxEvents?: number } = {}) {
+    if (!(windowMs > 0) || !Number.isFinite(windowMs)) throw new RangeError(`windowMs must be a finite number > 0, got ${windowMs}`);
+    const maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
+    if (!Number.isInteger(maxEvents) || maxEvents < 2) throw new RangeError(`maxEvents must be an integer >= 2, got ${maxEvents}`);
+    this.windowMs = windowMs;
+    this.maxEvents = maxEvents;
+    this.capacity = Math.min(maxEvents, INITIAL_CAPACITY);
+    this.times = new Float64Array(this.capacity);
+    this.flags = new Uint8Array(this.capacity);
+    this.keys = new Array<string>(this.capacity).fill('');
+    this.countFreq = new Int32Array(this.capacity + 2);
+  }
+
+  /** Events currently in the window. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Time of the newest event pushed (-Infinity before the first). */
+  get lastEventTime(): number {
+    return this.lastT;
+  }
+
+  /** Adds one request; evicts events older than `ev.t - windowMs`, and the oldest one if the cap is reached. */
+  push(ev: BehaviourEvent): void {
+    const t = ev.t < this.lastT ? this.lastT : ev.t;
+    this.evictBefore(t - this.windowMs);
+    if (this.count === this.maxEvents) this.evictOldest();
+    else if (this.count === this.capacity) this.grow();
+
+    let f = flagsOf(ev);
+    if (this.count > 0 && this.hasLast && isSequentialId(this.lastPath, ev.path)) f |= FL_SEQ;
+
+    if (this.count > 0) {
+      const dt = (t - this.lastT) / 1000;
+      this.iatSum += dt;
+      this.iatSumSq += dt * dt;
+    }
+
+    const key = endpointKey(ev.method, ev.path);
+    const slot = (this.head + this.count) % this.capacity;
+    this.times[slot] = t;
+    this.flags[slot] = f;
+    this.keys[slot] = key;
+    this.count++;
+
+    const c = (this.endpointCounts.get(key) ?? 0) + 1;
+    this.endpointCounts.set(key, c);
+    this.sumCLogC += cLogC(c) - cLogC(c - 1);
+    this.countFreq[c - 1]--;
+    this.countFreq[c]++;
+    if (c > this.maxCount) this.maxCount = c;
+    if (f & FL_404) this.notFoundCounts.set(key, (this.notFoundCounts.get(key) ?? 0) + 1);
+    this.addFlags(f, 1);
+
+    this.lastT = t;
+    this.lastPath = ev.path;
+    this.hasLast = true;
+
+    if (++this.pushesSinceResync >= RESYNC_FACTOR * this.maxEvents) this.resync();
+  }
+
+  /**
+   * Feature vector at time `now` in FEATURE_NAMES order (evicts events older than `now - windowMs` first).
+   * Writes into `out` when given (no allocation); an empty window gives all zeros.
+   */
+  extract(now: number, out: Float64Array = new Float64Array(NUM_FEATURES)): Float64Array {
+    this.evictBefore(now - this.windowMs);
+    const n = this.count;
+    if (n === 0) {
+      out.fill(0, 0, NUM_FEATURES);
+      return out;
+    }
+    const span = Math.max(now - this.times[this.head], MIN_RATE_SPAN_MS) / 1000;
+
+    let iatVarLog = 0;
+    let iatCvLog = 0; // "no evidence": log10 of 1, the coefficient of variation of a Poisson process
+    const m = n - 1;
+    if (m >= 2) {
+      const mean = this.iatSum / m;
+      const variance = Math.max(0, this.iatSumSq / m - mean * mean);
+      iatVarLog = Math.log1p(variance);
+      const cv = mean > 0 ? Math.sqrt(variance) / mean : 0;
+      iatCvLog = Math.log10(cv > MIN_CV ? cv : MIN_CV);
+    }
+    const entropy = Math.max(0, (Math.log(n) - this.sumCLogC / n) / Math.LN2);
+
+    out[0] = n;
+    out[1] = this.endpointCounts.size;
+    out[2] = n / span;
+    out[3] = iatVarLog;
+    out[4] = iatCvLog;
+    out[5] = entropy;
+    out[6] = this.maxCount / n;
+    out[7] = this.nBlock / n;
+    out[8] = this.nThrottle / n;
+    out[9] = this.nError / n;
+    out[10] = this.notFoundCounts.size;
+    out[11] = this.nAuth / n;
+    out[12] = this.nWrite / n;
+    out[13] = this.nSeq / n;
+    return out;
+  }
+
+  /** Forgets every event (e.g. after a ban ends). */
+  clear(): void {
+    while (this.count > 0) this.evictOldest();
+    this.hasLast = false;
+    this.lastT = -Infinity;
+  }
+
+  private addFlags(f: number, d: number): void {
+    if (f & FL_BLOCK) this.nBlock += d;
+    if (f & FL_THROTTLE) this.nThrottle += d;
+    if (f & FL_ERROR) this.nError += d;
+    if (f & FL_AUTH) this.nAuth += d;
+    if (f & FL_WRITE) this.nWrite += d;
+    if (f & FL_SEQ) this.nSeq += d;
+  }
+
+  private evictBefore(cutoff: number): void {
+    while (this.count > 0 && this.times[this.head] < cutoff) this.evictOldest();
+  }
+
+  private evictOldest(): void {
+    const slot = this.head;
+    const key = this.keys[slot];
+    const f = this.flags[slot];
+    this.keys[slot] = ''; // drop the reference
+    this.head = (slot + 1) % this.capacity;
+    this.count--;
+
+    if (this.count > 0) {
+      // The interval between the evicted event and the new oldest one leaves the window.
+      const dt = (this.times[this.head] - this.times[slot]) / 1000;
+      this.iatSum -= dt;
+      this.iatSumSq -= dt * dt;
+    } else {
+      this.iatSum = 0;
+      this.iatSumSq = 0;
+    }
+
+    const c = this.endpointCounts.get(key)!;
+    if (c === 1) this.endpointCounts.delete(key);
+    else this.endpointCounts.set(key, c - 1);
+    this.sumCLogC += cLogC(c - 1) - cLogC(c);
+    this.countFreq[c]--;
+    this.countFreq[c - 1]++;
+    if (c === this.maxCount && this.countFreq[c] === 0) this.maxCount = c - 1;
+    if (f & FL_404) {
+      const k = this.notFoundCounts.get(key)!;
+      if (k === 1) this.notFoundCounts.delete(key);
+      else this.notFoundCounts.set(key, k - 1);
+    }
+    this.addFlags(f, -1);
+    if (this.count === 0) {
+      this.sumCLogC = 0;
+      this.countFreq.fill(0);
+      this.maxCount = 0;
+    }
+  }
+
+  /** Doubles the ring (up to maxEvents), unrolling it so the oldest event is at slot 0. */
+  private grow(): void {
+    const cap = Math.min(this.maxEvents, this.capacity * 2);
+    const times = new Float64Array(cap);
+    const flags = new Uint8Array(cap);
+    const keys = new Array<string>(cap).fill('');
+    for (let i = 0; i < this.count; i++) {
+      const j = (this.head + i) % this.capacity;
+      times[i] = this.times[j];
+      flags[i] = this.flags[j];
+      keys[i] = this.keys[j];
+    }
+    const freq = new Int32Array(cap + 2);
+    freq.set(this.countFreq);
+    this.times = times;
+    this.flags = flags;
+    this.keys = keys;
+    this.countFreq = freq;
+    this.capacity = cap;
+    this.head = 0;
+  }
+
+  /** Recomputes the floating-point running sums exactly from the ring (amortised O(1) per push). */
+  private resync(): void {
+    this.pushesSinceResync = 0;
+    let s = 0;
+    let sq = 0;
+    for (let i = 1; i < this.count; i++) {
+      const a = this.times[(this.head + i - 1) % this.capacity];
+      const b = this.times[(this.head + i) % this.capacity];
+      const dt = (b - a) / 1000;
+      s += dt;
+      sq += dt * dt;
+    }
+    this.iatSum = s;
+    this.iatSumSq = sq;
+    let e = 0;
+    for (const c of this.endpointCounts.values()) e += cLogC(c);
+    this.sumCLogC = e;
+  }
+}

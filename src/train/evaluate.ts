@@ -1,0 +1,132 @@
+// Owns the per-profile evaluation of a behaviour model the way the gateway uses it: replays fresh seeded sessions
+// of every profile, scores each window once it holds `minEvents` events, and counts how often a client reaches
+// `consecutive` scores at/above the threshold (blocked) and after how many requests.
+//
+// Example:
+//   const rows = evaluateProfiles(loadModel('models/default.json'), { sessions: 100, seed: 7 });
+//   for (const r of rows) console.log(r.profile, r.windowShare, r.blockedSessions, r.auc);
+
+import { FEATURE_NAMES, NUM_FEATURES } from '../behaviour/features.js';
+import { replaySession } from '../dataset/generate.js';
+import { PROFILES } from '../dataset/profiles.js';
+import { Random } from '../dataset/rng.js';
+import { checkFeatures, rocAuc, type LoadedModel } from '../forest/index.js';
+
+export interface EvaluateOptions {
+  /** Sessions replayed per profile (default 100). */
+  sessions?: number;
+  /** Seed of the replayed sessions (use one the training data did not). */
+  seed?: number;
+  /** Events in the window before a client is scored (gateway `behaviour.minEvents`, default 20). */
+  minEvents?: number;
+  /** Consecutive at/above-threshold scores that block (gateway `ml.consecutive`, default 3). */
+  consecutive?: number;
+  /** Threshold (default: the model's). */
+  threshold?: number;
+  /** Most scored windows kept per profile for the AUC (default 20,000). */
+  maxAucWindows?: number;
+}
+
+export interface ProfileEvaluation {
+  profile: string;
+  label: 0 | 1;
+  sessions: number;
+  /** Windows scored (at least minEvents events). */
+  windows: number;
+  /** Share of scored windows at/above the threshold. */
+  windowShare: number;
+  /** Sessions that reached `consecutive` at/above-threshold windows in a row. */
+  blockedSessions: number;
+  /** Longest run of consecutive at/above-threshold windows in any session. */
+  longestRun: number;
+  /** Requests a blocked session had sent when it was blocked: median and maximum (null if none blocked). */
+  requestsToBlock: { median: number; max: number } | null;
+  /** Attackers: ROC AUC of this profile's windows against all ordinary windows. Null for ordinary profiles. */
+  auc: number | null;
+}
+
+/** Replays every profile through the shared feature module and scores it with `model` (see the file comment). */
+export function evaluateProfiles(model: LoadedModel, opts: EvaluateOptions = {}): ProfileEvaluation[] {
+  checkFeatures(model, FEATURE_NAMES);
+  const sessions = opts.sessions ?? 100;
+  const minEvents = opts.minEvents ?? 20;
+  const consecutive = opts.consecutive ?? 3;
+  const threshold = opts.threshold ?? model.meta.threshold.value;
+  const maxAuc = opts.maxAucWindows ?? 20_000;
+  const rng = new Random(opts.seed ?? 7);
+  const x = new Float64Array(NUM_FEATURES);
+  const results: ProfileEvaluation[] = [];
+  const kept = new Map<string, number[]>();
+  for (const p of PROFILES) {
+    let windows = 0;
+    let flagged = 0;
+    let blocked = 0;
+    let longest = 0;
+    const toBlock: number[] = [];
+    const sample: number[] = [];
+    for (let s = 0; s < sessions; s++) {
+      let run = 0;
+      let blockedAt = -1;
+      replaySession(p.session(rng.fork()), { out: x }, (features, _r, i) => {
+        if (features[0] < minEvents) {
+          run = 0;
+          return;
+        }
+        const score = model.forest.score(features);
+        windows++;
+        if (sample.length < maxAuc) sample.push(score);
+        if (score >= threshold) {
+          flagged++;
+          run++;
+          if (run > longest) longest = run;
+          if (run >= consecutive && blockedAt < 0) blockedAt = i + 1;
+        } else run = 0;
+      });
+      if (blockedAt >= 0) {
+        blocked++;
+        toBlock.push(blockedAt);
+      }
+    }
+    toBlock.sort((a, b) => a - b);
+    kept.set(p.name, sample);
+    results.push({
+      profile: p.name,
+      label: p.label,
+      sessions,
+      windows,
+      windowShare: windows === 0 ? 0 : flagged / windows,
+      blockedSessions: blocked,
+      longestRun: longest,
+      requestsToBlock: toBlock.length ? { median: toBlock[toBlock.length >> 1], max: toBlock[toBlock.length - 1] } : null,
+      auc: null,
+    });
+  }
+  const normal: number[] = [];
+  for (const p of PROFILES) if (p.label === 0) normal.push(...kept.get(p.name)!);
+  for (const r of results) {
+    if (r.label !== 1) continue;
+    const pos = kept.get(r.profile)!;
+    const scores = Float64Array.from([...pos, ...normal]);
+    const labels = new Uint8Array(scores.length);
+    labels.fill(1, 0, pos.length);
+    const a = rocAuc(scores, labels);
+    r.auc = Number.isNaN(a) ? null : a;
+  }
+  return results;
+}
+
+/** A Markdown table of an evaluation (used for models/README.md). */
+export function evaluationTable(rows: readonly ProfileEvaluation[]): string {
+  const out = [
+    '| profile | label | sessions | windows scored | windows at/above threshold | sessions blocked | longest run | requests to block (median / max) | AUC vs ordinary |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const r of rows) {
+    out.push(
+      `| ${r.profile} | ${r.label} | ${r.sessions} | ${r.windows} | ${(100 * r.windowShare).toFixed(2)}% | ${r.blockedSessions}/${r.sessions} | ${r.longestRun} | ${
+        r.requestsToBlock ? `${r.requestsToBlock.median} / ${r.requestsToBlock.max}` : '—'
+      } | ${r.auc === null ? '—' : r.auc.toFixed(4)} |`,
+    );
+  }
+  return out.join('\n');
+}
