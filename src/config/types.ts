@@ -180,7 +180,8 @@ export const DEFAULT_CONFIG: PathHelmConfig = {
     enabled: true,
     windowMs: 60_000,
     minEvents: 20,
-    maxClients: 100_000,
+    // ~21 kB preallocated per tracked client (1,000-event ring): 10,000 clients ≈ 210 MB at most.
+    maxClients: 10_000,
   },
   ml: {
     model: 'models/default.json',
