@@ -51,7 +51,7 @@ function makeContexts(kind) {
     const v6 = kind === 'v6';
     const ip = v6 ? `2001:db8:${(i >> 8).toString(16)}:${(i & 255).toString(16)}::${i.toString(16)}` : `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
     out.push({
-      req: { headers: {} },
+      req: { headers: {}, rawHeaders: [] },
       res: undefined,
       now: T0,
       requestId: 'x',
@@ -105,7 +105,10 @@ function reset(ctx, n, headers) {
   ctx.keyId = null;
   ctx.allowListed = false;
   ctx.responseHeaders.length = 0;
-  if (headers) ctx.req.headers = headers(ctx);
+  if (headers) {
+    const h = headers(ctx);
+    ctx.req.rawHeaders = Object.entries(h).flat(); // what the passes read (node's req.headers is lazy)
+  }
 }
 
 function micro() {

@@ -80,6 +80,21 @@ export function publicPathMatcher(paths: readonly string[]): (path: string) => b
   };
 }
 
+/**
+ * Value of header `lower` (a lower-case name) from node's rawHeaders [name, value, ...]; several
+ * copies are joined with ', ' (like node does for unknown headers). Allocation-free when absent.
+ */
+export function rawHeader(raw: readonly string[], lower: string): string | undefined {
+  const n = lower.length;
+  let value: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length !== n || (name !== lower && name.toLowerCase() !== lower)) continue;
+    value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
+  }
+  return value;
+}
+
 function bearerOf(authz: string | undefined): string | undefined {
   if (authz === undefined || authz.length < 8) return undefined;
   // Case-insensitive "Bearer " scheme.
@@ -119,7 +134,7 @@ export function createAccessPasses(config: AccessConfig, deps: AccessDeps): Acce
     name: 'identity',
     run(ctx) {
       const peer = ctx.clientIp;
-      const ip = trustNone ? identityResolver.resolve(peer, undefined) : identityResolver.resolve(peer, ctx.req.headers['x-forwarded-for']);
+      const ip = trustNone ? identityResolver.resolve(peer, undefined) : identityResolver.resolve(peer, rawHeader(ctx.req.rawHeaders, 'x-forwarded-for'));
       ctx.clientIp = ip;
       ctx.clientId = identityResolver.key(ip);
       return undefined;
@@ -143,20 +158,19 @@ export function createAccessPasses(config: AccessConfig, deps: AccessDeps): Acce
     name: 'auth',
     run(ctx) {
       if (!authRequired) return undefined;
-      const headers = ctx.req.headers;
-      let presented = headers[keyHeader] as string | string[] | undefined;
+      // Read rawHeaders, not req.headers: node builds that object lazily and nothing else needs it.
+      const req = ctx.req;
+      let presented = rawHeader(req.rawHeaders, keyHeader); // several copies are joined: never a valid key
       if (presented !== undefined) {
-        // Never forwarded: stripHeaders for the HTTP forwarder, the delete for WebSocket upgrades.
-        delete headers[keyHeader];
-        ctx.stripHeaders = stripKey;
+        ctx.stripHeaders = stripKey; // never forwarded (the HTTP forwarder drops stripHeaders)
+        if ((req as { upgrade?: boolean }).upgrade) delete req.headers[keyHeader]; // WebSocket upgrades forward req.headers
       }
-      if (Array.isArray(presented)) presented = presented.join(', '); // several headers: never a valid key
       if (presented === undefined || presented === '') {
-        const bearer = bearerOf(headers.authorization);
+        const bearer = bearerOf(rawHeader(req.rawHeaders, 'authorization'));
         if (bearer !== undefined) {
           presented = bearer;
-          delete headers.authorization; // it carried the key: not forwarded
-          ctx.stripHeaders = ctx.stripHeaders === stripKey ? stripBoth : stripAuthz;
+          ctx.stripHeaders = ctx.stripHeaders === stripKey ? stripBoth : stripAuthz; // it carried the key
+          if ((req as { upgrade?: boolean }).upgrade) delete req.headers.authorization;
         }
       }
       if (isPublic(ctx.path)) {
@@ -241,7 +255,9 @@ export function accessContext(init: {
   headers?: Record<string, string>;
   now: number;
 }): RequestContext {
-  const req = { headers: { ...(init.headers ?? {}) }, method: 'GET', url: init.path ?? '/' } as unknown as RequestContext['req'];
+  const headers = { ...(init.headers ?? {}) };
+  const rawHeaders = Object.entries(headers).flat();
+  const req = { headers, rawHeaders, method: 'GET', url: init.path ?? '/' } as unknown as RequestContext['req'];
   return {
     req,
     res: undefined as unknown as RequestContext['res'],

@@ -60,7 +60,7 @@ describe('access passes', () => {
     expect(run(access.passes, ctx)).toBeUndefined();
     expect(ctx.keyId).toBe(good.rec.id);
     expect(ctx.clientId).toBe(good.rec.id);
-    expect(ctx.req.headers['x-api-key']).toBeUndefined();
+    expect(ctx.stripHeaders).toBe('x-api-key'); // not forwarded
     expect(ctx.req.headers.authorization).toBe('Bearer backend-jwt'); // not ours: kept
   });
 
@@ -69,8 +69,23 @@ describe('access passes', () => {
     const ctx = ctxFor('1.1.1.1', { authorization: `bearer ${good.key}` });
     expect(run(access.passes, ctx)).toBeUndefined();
     expect(ctx.keyId).toBe(good.rec.id);
-    expect(ctx.req.headers.authorization).toBeUndefined();
+    expect(ctx.stripHeaders).toBe('authorization');
     expect(run(access.passes, ctxFor('1.1.1.1', {}, `/api?api_key=${good.key}`))).toMatchObject({ reason: 'auth_missing' });
+  });
+
+  it('reads the key case-insensitively from rawHeaders; duplicates are invalid; upgrades lose req.headers copies', () => {
+    const { access, good } = setup();
+    const ctx = ctxFor('1.1.1.1');
+    (ctx.req as unknown as { rawHeaders: string[] }).rawHeaders = ['X-API-KEY', good.key];
+    expect(run(access.passes, ctx)).toBeUndefined();
+    expect(ctx.keyId).toBe(good.rec.id);
+    const dup = ctxFor('1.1.1.1');
+    (dup.req as unknown as { rawHeaders: string[] }).rawHeaders = ['x-api-key', good.key, 'X-Api-Key', good.key];
+    expect(run(access.passes, dup)).toMatchObject({ reason: 'auth_invalid' });
+    const up = ctxFor('1.1.1.1', { 'x-api-key': good.key });
+    (up.req as unknown as { upgrade: boolean }).upgrade = true;
+    expect(run(access.passes, up)).toBeUndefined();
+    expect(up.req.headers['x-api-key']).toBeUndefined();
   });
 
   it('public paths skip auth; auth.required=false turns keys off', () => {
