@@ -114,4 +114,16 @@ export const MIGRATIONS: Migration[] = [
         BEGIN UPDATE api_key_meta SET value = value + 1 WHERE name = 'version'; END;
     `,
   },
+  {
+    version: 5,
+    name: 'analytics: append-only covering index for latency percentiles (replaces the random-key ones of 2)',
+    // Measured: the (latency_ms, ts) / (upstream_ms, ts) indexes of migration 2 take random keys, so each
+    // batch dirties a page per row in them and tripled the writer's cost per row. Keyed by ts first, this
+    // index only appends (like decisions_ts) and still lets analytics read latencies index-only.
+    sql: `
+      DROP INDEX IF EXISTS decisions_latency_ts;
+      DROP INDEX IF EXISTS decisions_upstream_ts;
+      CREATE INDEX decisions_ts_latency ON decisions (ts, latency_ms, upstream_ms);
+    `,
+  },
 ];
