@@ -359,6 +359,18 @@ function main() {
     }
     L.push('');
   }
+  L.push('Notes:');
+  L.push('');
+  L.push(
+    '- Same algorithm as scikit-learn (sub-sample without replacement, one random non-constant feature per node, threshold uniform in [min, max), left when `<=`, height limit 8), with two deliberate differences: PathHelm uses the exact harmonic number in c(n) (c(256) = 10.2487; scikit-learn\'s ln(n−1) + γ gives 10.2448, and the gap is largest for small leaves), and it keeps float64 data where scikit-learn converts to float32. Different random streams mean different trees, so per-seed AUCs differ; with 2,000 trees both converge to the same AUC (mammography, seeds 0 and 1: PathHelm 0.8656 / 0.8639, scikit-learn 0.8632 / 0.8641, measured 2026-11-21 with a one-off script).',
+  );
+  L.push(
+    '- The spread between seeds at 100 trees (sd up to 0.01 on mammography and cardio) is of the same size as the 0.01 target, so a 5-seed mean can miss it by chance; the seed-stability table above (more seeds, both implementations in the same run) shows whether a gap is the seeds or the algorithm.',
+  );
+  L.push(
+    '- Wall-clock seconds on this shared machine include time other processes held the CPU (see the load average); the CPU-time columns and ratios are the comparable figures. scikit-learn\'s CPU time includes its float32 conversion of the input.',
+  );
+  L.push('');
   L.push('Absolute seconds drift between machines and with load; compare the ratios measured side by side in one run.');
   L.push('');
   const section = L.join('\n');
