@@ -9,15 +9,19 @@
 //
 // Choices:
 // - Time range is inclusive on both ends: since <= ts <= until (epoch ms). `until` defaults to now.
-// - Percentiles are exact, nearest-rank: the value at rank ceil(p * n) in ascending order. Small
-//   ranges are read once and sorted in memory; large ranges walk the covering index
-//   (latency_ms, ts) / (upstream_ms, ts) from migration `analytics indexes` with LIMIT 1 OFFSET k,
-//   which never sorts and stays index-only with millions of rows.
+// - Percentiles are exact, nearest-rank: the value at rank ceil(p * n) in ascending order. They read
+//   the append-only covering index (ts, latency_ms, upstream_ms) of migration 5, never the fat rows.
+//   Small ranges are read once and sorted in memory; large ranges are bucketed by SQLite first and
+//   only the buckets holding the wanted ranks are read and sorted.
+// - Cost: the group-bys (reasons, clients, paths) scan the rows in the range, so the time grows with
+//   the range (a few seconds per few million rows on a busy 2-core machine); callers serving HTTP
+//   should pass a `since` window.
 // - A "client" in topClients is a (client_ip, key_id) pair: one address with two keys shows twice.
 // - Anomalies are the decisions that carry an explanation (the gateway writes `explain` only when
 //   the anomaly score drove the decision), highest score first.
 
 import { PathHelmError } from '../errors.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 
 export interface AnalyticsOptions {
@@ -77,12 +81,15 @@ function compute(db: Db, opts: AnalyticsOptions): Analytics {
   let total = 0;
   const reasons = db
     .prepare(
-      `SELECT reason, decision, COUNT(*) AS count FROM decisions
+      `SELECT reason, decision, COUNT(*) AS count, COUNT(upstream_ms) AS forwarded FROM decisions
        WHERE ts >= @lo AND ts <= @hi GROUP BY reason, decision`,
     )
-    .all(range) as Array<{ reason: string; decision: string; count: number }>;
+    .all(range) as Array<{ reason: string; decision: string; count: number; forwarded?: number }>;
+  let upstreamCount = 0;
   for (const r of reasons) {
     total += r.count;
+    upstreamCount += r.forwarded ?? 0;
+    delete r.forwarded;
     if (r.decision === 'ALLOW' || r.decision === 'THROTTLE' || r.decision === 'BLOCK') byDecision[r.decision] += r.count;
   }
   reasons.sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason) || a.decision.localeCompare(b.decision));
@@ -109,18 +116,14 @@ function compute(db: Db, opts: AnalyticsOptions): Analytics {
     .all({ ...range, limit }) as Analytics['topPaths'];
 
   const lat = percentiles(db, 'latency_ms', range, total, [0.5, 0.9, 0.99, 1]);
-  const upstreamCount = total
-    ? (db
-        .prepare(`SELECT COUNT(*) AS n FROM decisions WHERE upstream_ms IS NOT NULL AND ts >= @lo AND ts <= @hi`)
-        .get(range) as { n: number }).n
-    : 0;
   const up = percentiles(db, 'upstream_ms', range, upstreamCount, [0.5, 0.99]);
 
   const anomalies = (
     db
       .prepare(
         `SELECT request_id AS requestId, ts, client_ip AS clientIp, score, reason, explain
-         FROM decisions WHERE explain IS NOT NULL AND score IS NOT NULL AND ts >= @lo AND ts <= @hi
+         FROM decisions ${hasIndex(db, 'decisions_anomaly') ? 'INDEXED BY decisions_anomaly' : ''}
+         WHERE explain IS NOT NULL AND score IS NOT NULL AND ts >= @lo AND ts <= @hi
          ORDER BY score DESC, ts DESC LIMIT @limit`,
       )
       .all({ ...range, limit }) as Array<{ requestId: string; ts: number; clientIp: string; score: number; reason: string; explain: string }>
@@ -145,6 +148,14 @@ export function rankOffset(q: number, n: number): number {
   return Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
 }
 
+/**
+ * Bucket of a latency in SQL: 0.1 ms wide below 100 ms, 1 ms wide above. The same expression groups and
+ * later selects a bucket's rows, so float rounding can never put a row in two buckets.
+ */
+function bucketExpr(column: string): string {
+  return `(CASE WHEN ${column} < 100 THEN CAST(${column} * 10 AS INTEGER) ELSE 1000 + CAST(${column} AS INTEGER) END)`;
+}
+
 /** Exact nearest-rank percentiles of a non-null numeric column over a ts range; null when empty. */
 function percentiles(
   db: Db,
@@ -154,30 +165,56 @@ function percentiles(
   qs: number[],
 ): Array<number | null> {
   if (n === 0) return qs.map(() => null);
+  const index = hasIndex(db, 'decisions_ts_latency') ? 'INDEXED BY decisions_ts_latency' : '';
+  const where = `ts >= @lo AND ts <= @hi AND ${column} IS NOT NULL`;
   if (n <= IN_MEMORY_MAX) {
-    const values = new Float64Array(n);
-    let i = 0;
-    const stmt = db
-      .prepare(`SELECT ${column} FROM decisions WHERE ${column} IS NOT NULL AND ts >= @lo AND ts <= @hi`)
-      .pluck();
-    for (const v of stmt.iterate(range) as Iterable<number>) {
-      if (i === n) break; // rows written since the count: ignore them, the count is the snapshot
-      values[i++] = v;
-    }
-    const sorted = values.subarray(0, i).sort();
-    if (i === 0) return qs.map(() => null);
-    return qs.map((q) => sorted[rankOffset(q, i)]);
+    const values = readValues(db.prepare(`SELECT ${column} FROM decisions ${index} WHERE ${where}`).pluck(), range, n);
+    return values.length === 0 ? qs.map(() => null) : qs.map((q) => values[rankOffset(q, values.length)]);
   }
-  const index = column === 'latency_ms' ? 'decisions_latency_ts' : 'decisions_upstream_ts';
-  const hasIndex = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`).get(index) !== undefined;
-  const stmt = db
-    .prepare(
-      `SELECT ${column} FROM decisions ${hasIndex ? `INDEXED BY ${index}` : ''}
-       WHERE ${column} IS NOT NULL AND ts >= @lo AND ts <= @hi
-       ORDER BY ${column} LIMIT 1 OFFSET @k`,
-    )
-    .pluck();
-  return qs.map((q) => (stmt.get({ ...range, k: rankOffset(q, n) }) as number | undefined) ?? null);
+  // Large ranges: a histogram in SQLite (one index-only pass, no sort), then only the rows of the
+  // buckets that hold the wanted ranks are read and sorted. Exact, and memory stays small.
+  const hist = db
+    .prepare(`SELECT ${bucketExpr(column)} AS b, COUNT(*) AS n FROM decisions ${index} WHERE ${where} GROUP BY b ORDER BY b`)
+    .raw()
+    .all(range) as Array<[number, number]>;
+  let total = 0;
+  for (const [, c] of hist) total += c;
+  const wanted = qs.map((q) => {
+    const rank = rankOffset(q, total);
+    let below = 0;
+    for (const [b, c] of hist) {
+      if (rank < below + c) return { bucket: b, offset: rank - below };
+      below += c;
+    }
+    return null;
+  });
+  const inBucket = db.prepare(`SELECT ${column} FROM decisions ${index} WHERE ${where} AND ${bucketExpr(column)} = @b`).pluck();
+  const cache = new Map<number, Float64Array>();
+  return wanted.map((w) => {
+    if (!w) return null;
+    let values = cache.get(w.bucket);
+    if (!values) {
+      const count = hist.find(([b]) => b === w.bucket)![1];
+      values = readValues(inBucket, { ...range, b: w.bucket }, count);
+      cache.set(w.bucket, values);
+    }
+    return values[Math.min(w.offset, values.length - 1)] ?? null;
+  });
+}
+
+/** Reads up to `max` numbers from a plucked statement into a sorted Float64Array. */
+function readValues(stmt: Statement, params: Record<string, number>, max: number): Float64Array {
+  const values = new Float64Array(max);
+  let i = 0;
+  for (const v of stmt.iterate(params) as Iterable<number>) {
+    if (i === max) break;
+    values[i++] = v;
+  }
+  return values.subarray(0, i).sort();
+}
+
+function hasIndex(db: Db, name: string): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`).get(name) !== undefined;
 }
 
 function parseJson(text: string | null): unknown {
