@@ -9,17 +9,18 @@
 
 /** Feature names in model order. A model file names these; changing them or their order needs a new model. */
 export const FEATURE_NAMES = [
-  'req_count',
-  'unique_endpoints',
-  'rps',
+  'req_count_log',
+  'unique_endpoints_log',
+  'rps_log',
   'iat_var_log',
   'iat_cv_log',
+  'iat_log_gap_var',
   'endpoint_entropy',
   'top_endpoint_share',
   'blocked_ratio',
   'throttled_ratio',
   'error_ratio',
-  'not_found_distinct',
+  'not_found_distinct_log',
   'auth_fail_ratio',
   'write_ratio',
   'seq_id_ratio',
@@ -28,7 +29,7 @@ export const FEATURE_NAMES = [
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 export const NUM_FEATURES: number = FEATURE_NAMES.length;
 
-/** Index of each feature in a vector, e.g. `x[F.rps]`. */
+/** Index of each feature in a vector, e.g. `x[F.rps_log]`. */
 export const F: Readonly<Record<FeatureName, number>> = Object.freeze(
   Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, i])) as Record<FeatureName, number>,
 );
@@ -115,6 +116,14 @@ function flagsOf(ev: BehaviourEvent): number {
   return f;
 }
 
+/** Shortest gap on the log scale: requests fired within 10 ms of each other count as "parallel". */
+const MIN_GAP_S = 0.01;
+
+/** ln of an inter-arrival time in seconds, floored at MIN_GAP_S. */
+function logGap(dt: number): number {
+  return Math.log(dt > MIN_GAP_S ? dt : MIN_GAP_S);
+}
+
 /** c·ln c, with 0·ln 0 = 0. */
 function cLogC(c: number): number {
   return c > 1 ? c * Math.log(c) : 0;
@@ -163,6 +172,9 @@ export class BehaviourWindow {
   // Inter-arrival times (seconds) between consecutive events in the window: count - 1 of them.
   private iatSum = 0;
   private iatSumSq = 0;
+  // The same intervals on a log scale: ln(max(dt, 10 ms)).
+  private lgSum = 0;
+  private lgSumSq = 0;
   private pushesSinceResync = 0;
 
   constructor(windowMs: number, opts: { maxEvents?: number } = {}) {
@@ -202,6 +214,9 @@ export class BehaviourWindow {
       const dt = (t - this.lastT) / 1000;
       this.iatSum += dt;
       this.iatSumSq += dt * dt;
+      const lg = logGap(dt);
+      this.lgSum += lg;
+      this.lgSumSq += lg * lg;
     }
 
     const key = endpointKey(ev.method, ev.path);
@@ -242,6 +257,7 @@ export class BehaviourWindow {
 
     let iatVarLog = 0;
     let iatCvLog = 0; // "no evidence": log10 of 1, the coefficient of variation of a Poisson process
+    let iatLogVar = 0;
     const m = n - 1;
     if (m >= 2) {
       const mean = this.iatSum / m;
@@ -249,23 +265,26 @@ export class BehaviourWindow {
       iatVarLog = Math.log1p(variance);
       const cv = mean > 0 ? Math.sqrt(variance) / mean : 0;
       iatCvLog = Math.log10(cv > MIN_CV ? cv : MIN_CV);
+      const lm = this.lgSum / m;
+      iatLogVar = Math.max(0, this.lgSumSq / m - lm * lm);
     }
     const entropy = Math.max(0, (Math.log(n) - this.sumCLogC / n) / Math.LN2);
 
-    out[0] = n;
-    out[1] = this.endpointCounts.size;
-    out[2] = n / span;
+    out[0] = Math.log1p(n);
+    out[1] = Math.log1p(this.endpointCounts.size);
+    out[2] = Math.log1p(n / span);
     out[3] = iatVarLog;
     out[4] = iatCvLog;
-    out[5] = entropy;
-    out[6] = this.maxCount / n;
-    out[7] = this.nBlock / n;
-    out[8] = this.nThrottle / n;
-    out[9] = this.nError / n;
-    out[10] = this.notFoundCounts.size;
-    out[11] = this.nAuth / n;
-    out[12] = this.nWrite / n;
-    out[13] = this.nSeq / n;
+    out[5] = iatLogVar;
+    out[6] = entropy;
+    out[7] = this.maxCount / n;
+    out[8] = this.nBlock / n;
+    out[9] = this.nThrottle / n;
+    out[10] = this.nError / n;
+    out[11] = Math.log1p(this.notFoundCounts.size);
+    out[12] = this.nAuth / n;
+    out[13] = this.nWrite / n;
+    out[14] = this.nSeq / n;
     return out;
   }
 
@@ -302,9 +321,14 @@ export class BehaviourWindow {
       const dt = (this.times[this.head] - this.times[slot]) / 1000;
       this.iatSum -= dt;
       this.iatSumSq -= dt * dt;
+      const lg = logGap(dt);
+      this.lgSum -= lg;
+      this.lgSumSq -= lg * lg;
     } else {
       this.iatSum = 0;
       this.iatSumSq = 0;
+      this.lgSum = 0;
+      this.lgSumSq = 0;
     }
 
     const c = this.endpointCounts.get(key)!;
@@ -354,15 +378,22 @@ export class BehaviourWindow {
     this.pushesSinceResync = 0;
     let s = 0;
     let sq = 0;
+    let ls = 0;
+    let lsq = 0;
     for (let i = 1; i < this.count; i++) {
       const a = this.times[(this.head + i - 1) % this.capacity];
       const b = this.times[(this.head + i) % this.capacity];
       const dt = (b - a) / 1000;
       s += dt;
       sq += dt * dt;
+      const lg = logGap(dt);
+      ls += lg;
+      lsq += lg * lg;
     }
     this.iatSum = s;
     this.iatSumSq = sq;
+    this.lgSum = ls;
+    this.lgSumSq = lsq;
     let e = 0;
     for (const c of this.endpointCounts.values()) e += cLogC(c);
     this.sumCLogC = e;

@@ -9,7 +9,8 @@
 //   }
 //   const w = new CsvWriter('out.csv'); w.writeRow(['a', 1.5]); w.close();
 
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { PathHelmError } from '../errors.js';
 
@@ -40,6 +41,7 @@ export class CsvWriter {
       this.ownsFd = false;
     } else {
       try {
+        mkdirSync(dirname(path), { recursive: true });
         this.fd = openSync(path, 'w');
       } catch (err) {
         throw new PathHelmError('PH_ERR_USAGE', `cannot write ${path}: ${(err as Error).message}`, { cause: err });

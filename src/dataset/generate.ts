@@ -99,7 +99,7 @@ export class SimulatedGateway {
 export function replaySession(
   requests: readonly ProfileRequest[],
   opts: { windowMs?: number; maxEvents?: number; out?: Float64Array },
-  each: (features: Float64Array, req: ProfileRequest, index: number, decision: BehaviourDecision, status: number) => boolean | void,
+  each: (features: Float64Array, req: ProfileRequest, index: number, windowSize: number, decision: BehaviourDecision, status: number) => boolean | void,
 ): void {
   const window = new BehaviourWindow(opts.windowMs ?? DEFAULT_WINDOW_MS, { maxEvents: opts.maxEvents ?? DEFAULT_MAX_EVENTS });
   const gateway = new SimulatedGateway();
@@ -109,7 +109,7 @@ export function replaySession(
     const { decision, status } = gateway.decide(r, r.at);
     window.push({ t: r.at, method: r.method, path: r.path, status, decision });
     window.extract(r.at, x);
-    if (each(x, r, i, decision, status) === false) return;
+    if (each(x, r, i, window.size, decision, status) === false) return;
   }
 }
 
@@ -174,11 +174,13 @@ export function generateDataset(opts: GenerateOptions, sink: RowSink): GenerateS
     const requests = profile.session(rng);
     const budget = Math.min(o.maxRowsPerSession, pickAttack ? attackLeft : normalLeft);
 
-    // Long sessions contribute every k-th window, so their late (busier, fuller) windows are represented too.
-    const stride = Math.ceil(requests.length / o.maxRowsPerSession);
+    // A session contributes its first windows (a client's start, when the gateway first scores it) and then
+    // every k-th window, so the late (busier, fuller) windows of long sessions are represented too.
+    const head = Math.floor(o.maxRowsPerSession / 4);
+    const stride = Math.max(1, Math.ceil(requests.length / (o.maxRowsPerSession - head)));
     let emitted = 0;
-    replaySession(requests, { windowMs: o.windowMs, maxEvents: o.maxEvents, out: x }, (features, _r, i) => {
-      if (i % stride !== 0 || features[0] < o.minEvents) return true;
+    replaySession(requests, { windowMs: o.windowMs, maxEvents: o.maxEvents, out: x }, (features, _r, i, size) => {
+      if (size < o.minEvents || (emitted >= head && i % stride !== 0)) return true;
       sink(features, profile.label, profile.name);
       return ++emitted < budget;
     });

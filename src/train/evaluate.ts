@@ -67,8 +67,8 @@ export function evaluateProfiles(model: LoadedModel, opts: EvaluateOptions = {})
     for (let s = 0; s < sessions; s++) {
       let run = 0;
       let blockedAt = -1;
-      replaySession(p.session(rng.fork()), { out: x }, (features, _r, i) => {
-        if (features[0] < minEvents) {
+      replaySession(p.session(rng.fork()), { out: x }, (features, _r, i, size) => {
+        if (size < minEvents) {
           run = 0;
           return;
         }

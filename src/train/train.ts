@@ -305,7 +305,7 @@ export function trainFromCsv(opts: TrainOptions): TrainResult {
     // The shared behaviour features: record what the gateway needs to score like the training data did.
     training.featureSet = 'behaviour';
     training.windowMs = DEFAULT_WINDOW_MS;
-    training.minEvents = featureSummary[0].min;
+    training.minEvents = Math.round(Math.expm1(featureSummary[0].min)); // req_count_log = ln(1 + events)
   }
   const meta: ModelMeta = {
     format: MODEL_FORMAT,
