@@ -15,7 +15,7 @@ import type { PathHelmConfig } from '../config/types.js';
 import { PathHelmError } from '../errors.js';
 import { openDb, type Db } from '../telemetry/db.js';
 import type { DecisionEvent, TelemetryStats } from '../telemetry/types.js';
-import { createDecisionWriter, type BatchWriter } from '../telemetry/writer.js';
+import { createDecisionWriter, createThreadedDecisionWriter, type BatchWriter } from '../telemetry/writer.js';
 import { VERSION } from '../version.js';
 import { createAdmin } from '../admin/admin.js';
 import { Exchange, type GatewayCore, kExchange, onResponseClose, rawErrorResponse, sendError } from './exchange.js';
@@ -34,6 +34,8 @@ export interface GatewayDeps {
   passes?: Pass[];
   /** Wall clock (ms) stamped on each request as ctx.now; default Date.now. */
   clock?: () => number;
+  /** Decision writer; default: a threaded writer on the db file. Closed by close(). */
+  writer?: BatchWriter<DecisionEvent>;
 }
 
 /** What /_pathhelm/status reports. */
@@ -104,7 +106,9 @@ export async function startGateway(config: Readonly<PathHelmConfig>, deps: Gatew
     await forwarder.close();
     throw err;
   }
-  const writer: BatchWriter<DecisionEvent> = createDecisionWriter(db, config.telemetry);
+  // The decision log is written by a worker thread (own connection) unless the db lives in memory.
+  const writer: BatchWriter<DecisionEvent> =
+    deps.writer ?? (db.memory ? createDecisionWriter(db, config.telemetry) : createThreadedDecisionWriter(db.name, config.telemetry));
   const stats = new GatewayStats();
   const passes = deps.passes ?? buildPasses(config, { db });
   const core: GatewayCore = {

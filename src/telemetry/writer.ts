@@ -9,7 +9,12 @@
 //
 //   const backendWriter = createBackendEventWriter(db);   // for the demo backend
 //   backendWriter.push({ ts, requestId, method, path, status, latencyMs });
+//
+//   const threaded = createThreadedDecisionWriter('./.pathhelm/pathhelm.db', opts); // what `serve` uses:
+//   // SQLite work on a worker thread, so a slow disk or a big commit never blocks the event loop.
 
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import type { Db } from './db.js';
 import type { BackendEvent, DecisionEvent, TelemetryStats } from './types.js';
 
@@ -155,23 +160,244 @@ export function createBatchWriter<T>(
   };
 }
 
+// Positional parameters: binding 20 values from an array is cheaper than named lookups on an object.
 const DECISION_SQL = `INSERT INTO decisions (ts, request_id, client_ip, client_id, key_id, method, path, status,
   upstream_status, decision, reason, would_decision, mode, score, features, explain, latency_ms, upstream_ms,
-  bytes_in, bytes_out) VALUES (@ts, @requestId, @clientIp, @clientId, @keyId, @method, @path, @status,
-  @upstreamStatus, @decision, @reason, @wouldDecision, @mode, @score, @features, @explain, @latencyMs, @upstreamMs,
-  @bytesIn, @bytesOut)`;
+  bytes_in, bytes_out) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-const identity = <T>(ev: T): T => ev;
+/** A DecisionEvent as the positional row of DECISION_SQL. */
+export function decisionRow(e: DecisionEvent): unknown[] {
+  return [
+    e.ts, e.requestId, e.clientIp, e.clientId, e.keyId, e.method, e.path, e.status, e.upstreamStatus, e.decision,
+    e.reason, e.wouldDecision, e.mode, e.score, e.features, e.explain, e.latencyMs, e.upstreamMs, e.bytesIn, e.bytesOut,
+  ];
+}
 
-/** Batched writer for the `decisions` table (one row per request). */
+/** Batched writer for the `decisions` table (one row per request), on the calling thread. */
 export function createDecisionWriter(db: Db, opts?: WriterOptions): BatchWriter<DecisionEvent> {
-  return createBatchWriter<DecisionEvent>(db, DECISION_SQL, identity, opts);
+  return createBatchWriter<DecisionEvent>(db, DECISION_SQL, decisionRow, opts);
+}
+
+/** Batched writer for the `decisions` table whose SQLite work runs on a worker thread. */
+export function createThreadedDecisionWriter(file: string, opts?: ThreadedWriterOptions): BatchWriter<DecisionEvent> {
+  return createThreadedWriter<DecisionEvent>(file, DECISION_SQL, decisionRow, opts);
 }
 
 const BACKEND_SQL = `INSERT INTO backend_events (ts, request_id, method, path, status, latency_ms)
   VALUES (@ts, @requestId, @method, @path, @status, @latencyMs)`;
 
+const identity = <T>(ev: T): T => ev;
+
 /** Batched writer for the `backend_events` table (the demo backend's view of each request). */
 export function createBackendEventWriter(db: Db, opts?: WriterOptions): BatchWriter<BackendEvent> {
   return createBatchWriter<BackendEvent>(db, BACKEND_SQL, identity, opts);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Threaded writer. The event loop only queues events and, every flushIntervalMs, hands them over
+// as one JSON string (cheap to build natively and to copy between threads). The worker thread owns
+// its own SQLite connection and commits when batchSize rows wait or maxDelayMs after the oldest
+// one: bigger transactions touch each index page once for many rows, which matters for indexes on
+// random keys (latency), and however long a commit or a locked file takes, proxying goes on.
+
+export interface ThreadedWriterOptions extends WriterOptions {
+  /** Longest time a row waits in the worker before its transaction commits (default min(1 s, 10 × flushIntervalMs)). */
+  maxDelayMs?: number;
+  /** busy_timeout of the worker's connection (default 1000 ms; it blocks only the worker). */
+  busyTimeoutMs?: number;
+}
+
+const WORKER_SOURCE = `
+const { parentPort, workerData: W } = require('node:worker_threads');
+const Database = require(W.sqlite);
+let db = null, stmt = null, tx = null;
+let batches = [], pending = 0, oldestAt = 0;
+let written = 0, dropped = 0, failures = 0, lastError = null;
+function open() {
+  db = new Database(W.file, { fileMustExist: true });
+  db.pragma('busy_timeout = ' + W.busyTimeoutMs);
+  db.pragma('synchronous = NORMAL');
+  stmt = db.prepare(W.sql);
+  const s = stmt;
+  tx = db.transaction((lists) => {
+    for (let k = 0; k < lists.length; k++) {
+      const rows = lists[k];
+      for (let i = 0; i < rows.length; i++) s.run(rows[i]);
+    }
+  });
+}
+function transient(e) {
+  const c = e && e.code;
+  return c === 'SQLITE_BUSY' || c === 'SQLITE_LOCKED' || c === 'SQLITE_BUSY_SNAPSHOT';
+}
+function report() {
+  parentPort.postMessage({ type: 'stats', written, dropped, failures, lastError, pending, lagMs: pending ? Date.now() - oldestAt : 0 });
+}
+/** Commits everything waiting, batchSize rows per transaction. Returns false on a transient error. */
+function commit() {
+  let ok = true;
+  while (pending > 0) {
+    let n = 0, k = 0;
+    while (k < batches.length && (n === 0 || n + batches[k].length <= W.batchSize)) n += batches[k++].length;
+    try {
+      if (tx === null) open();
+      tx(batches.slice(0, k));
+      written += n;
+    } catch (e) {
+      failures++;
+      lastError = String((e && e.message) || e);
+      if (transient(e)) { ok = false; break; }
+      if (stmt === null && db !== null) { try { db.close(); } catch {} db = null; tx = null; }
+      dropped += n;
+    }
+    batches = batches.slice(k);
+    pending -= n;
+  }
+  if (pending === 0) oldestAt = 0;
+  report();
+  return ok;
+}
+const timer = setInterval(() => {
+  if (pending > 0 && (pending >= W.batchSize || Date.now() - oldestAt >= W.maxDelayMs)) commit();
+}, W.tickMs);
+parentPort.on('message', async (m) => {
+  if (m.type === 'rows') {
+    const rows = JSON.parse(m.json);
+    if (pending === 0) oldestAt = m.at;
+    batches.push(rows);
+    pending += rows.length;
+    if (pending >= W.batchSize) commit();
+    else if (m.report) report();
+  } else if (m.type === 'flush') {
+    commit();
+  } else if (m.type === 'close') {
+    clearInterval(timer);
+    for (let i = 0; i < 40 && !commit(); i++) await new Promise((r) => setTimeout(r, 50));
+    if (pending > 0) { dropped += pending; pending = 0; batches = []; }
+    report();
+    try { if (db) db.close(); } catch {}
+    parentPort.postMessage({ type: 'closed' });
+  }
+});
+`;
+
+interface WorkerStats {
+  type: 'stats';
+  written: number;
+  dropped: number;
+  failures: number;
+  lastError: string | null;
+  pending: number;
+  lagMs: number;
+}
+
+/**
+ * A batched writer whose transactions run on a worker thread with its own connection to `file`
+ * (which must exist with its schema: open it with openDb first). `toRow` maps an event to the
+ * positional parameters of `insertSql`. flush() hands everything over and returns 0 (the count
+ * arrives in stats()); close() waits until the worker has committed and closed its connection.
+ */
+export function createThreadedWriter<T>(
+  file: string,
+  insertSql: string,
+  toRow: (ev: T) => unknown[],
+  opts: ThreadedWriterOptions = {},
+): BatchWriter<T> {
+  const flushIntervalMs = opts.flushIntervalMs ?? DEFAULTS.flushIntervalMs;
+  const batchSize = Math.max(1, opts.batchSize ?? DEFAULTS.batchSize);
+  const maxQueue = Math.max(1, opts.maxQueue ?? DEFAULTS.maxQueue);
+  // Default: commit at most every 10 hand-overs, and at least once a second.
+  const maxDelayMs = Math.max(flushIntervalMs, opts.maxDelayMs ?? Math.min(1000, 10 * flushIntervalMs));
+  const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { file, sql: insertSql, sqlite, batchSize, maxDelayMs, tickMs: Math.min(100, maxDelayMs), busyTimeoutMs: opts.busyTimeoutMs ?? 1000 },
+  });
+  worker.unref();
+
+  let queue: T[] = [];
+  let oldestAt = 0;
+  let sent = 0; // rows handed to the worker
+  let lost = 0; // dropped on this side (queue full, worker gone)
+  let w: WorkerStats = { type: 'stats', written: 0, dropped: 0, failures: 0, lastError: null, pending: 0, lagMs: 0 };
+  let workerError: string | null = null;
+  let closing: Promise<void> | null = null;
+  let onClosed: (() => void) | null = null;
+
+  worker.on('message', (m: WorkerStats | { type: 'closed' }) => {
+    if (m.type === 'stats') w = m;
+    else onClosed?.();
+  });
+  worker.on('error', (err) => {
+    workerError = err instanceof Error ? err.message : String(err);
+  });
+  worker.on('exit', () => {
+    if (workerError === null && closing === null) workerError = 'the telemetry writer thread exited';
+    onClosed?.();
+  });
+
+  const inWorker = () => Math.max(0, sent - w.written - w.dropped);
+
+  function handOver(report: boolean): void {
+    const n = queue.length;
+    if (n === 0) return;
+    if (workerError !== null) {
+      lost += n;
+      queue = [];
+      return;
+    }
+    const rows: unknown[][] = new Array(n);
+    for (let i = 0; i < n; i++) rows[i] = toRow(queue[i]);
+    worker.postMessage({ type: 'rows', json: JSON.stringify(rows), at: oldestAt, report });
+    sent += n;
+    queue = [];
+  }
+
+  const timer = setInterval(() => handOver(false), flushIntervalMs);
+  timer.unref();
+
+  return {
+    push(ev: T): void {
+      if (queue.length + inWorker() >= maxQueue || workerError !== null) {
+        lost++;
+        return;
+      }
+      if (queue.length === 0) oldestAt = Date.now();
+      queue.push(ev);
+    },
+    flush(): number {
+      handOver(true);
+      if (workerError === null) worker.postMessage({ type: 'flush' });
+      return 0;
+    },
+    close(): Promise<void> {
+      closing ??= (async () => {
+        clearInterval(timer);
+        handOver(false);
+        if (workerError === null) {
+          await new Promise<void>((resolve) => {
+            onClosed = resolve;
+            worker.postMessage({ type: 'close' });
+          });
+        }
+        // Rows the worker never acknowledged (it died) are lost.
+        lost += inWorker();
+        sent = w.written + w.dropped;
+        await worker.terminate();
+      })();
+      return closing;
+    },
+    stats(): TelemetryStats {
+      const queued = queue.length + inWorker();
+      const lagHere = queue.length ? Date.now() - oldestAt : 0;
+      return {
+        written: w.written,
+        dropped: w.dropped + lost,
+        failures: w.failures + (workerError !== null ? 1 : 0),
+        queued,
+        lagMs: Math.max(lagHere, w.pending ? w.lagMs : 0),
+        lastError: workerError ?? w.lastError,
+      };
+    },
+  };
 }

@@ -2,7 +2,7 @@
 // never forwarded, not logged as decisions.
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRows, send, startTestGateway, startUpstream, type TestGateway, type Upstream } from './helpers.js';
+import { readRows, send, startTestGateway, startUpstream, until, type TestGateway, type Upstream } from './helpers.js';
 
 let up: Upstream;
 beforeAll(async () => {
@@ -53,7 +53,7 @@ describe('admin API (no token: loopback only)', () => {
     expect(text).toMatch(/pathhelm_request_duration_seconds_bucket\{le="\+Inf"\} 2/);
     expect(text).toContain('pathhelm_in_flight_requests 0');
 
-    await new Promise((r) => setTimeout(r, 80)); // one writer tick
+    await until(() => t.gw.telemetry().written >= 2); // the writer thread commits within ~1 s
     const a = await send(local(), { path: '/_pathhelm/analytics?since=15m&limit=5' });
     expect(a.status).toBe(200);
     const body = a.json<{ total: number; byDecision: { ALLOW: number }; topPaths: Array<{ path: string }> }>();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../../src/telemetry/db.js';
 import type { DecisionEvent } from '../../../src/telemetry/types.js';
-import { createBackendEventWriter, createDecisionWriter } from '../../../src/telemetry/writer.js';
+import { createBackendEventWriter, createDecisionWriter, createThreadedDecisionWriter } from '../../../src/telemetry/writer.js';
 
 function event(i: number): DecisionEvent {
   return {
@@ -93,5 +93,61 @@ describe('batched writer', () => {
     w.push({ ts: 1, requestId: 'r1', method: 'GET', path: '/health', status: 200, latencyMs: 0.2 });
     await w.close();
     expect(d.prepare('SELECT request_id, path, status FROM backend_events').get()).toEqual({ request_id: 'r1', path: '/health', status: 200 });
+  });
+});
+
+describe('threaded writer (what serve uses)', () => {
+  const waitFor = async (fn: () => boolean) => {
+    for (let i = 0; i < 300 && !fn(); i++) await new Promise((r) => setTimeout(r, 10));
+  };
+
+  it('commits on its worker thread and everything is there after close()', async () => {
+    const d = open();
+    const w = createThreadedDecisionWriter(d.name, { flushIntervalMs: 10, maxDelayMs: 20 });
+    for (let i = 0; i < 3000; i++) w.push(event(i));
+    await waitFor(() => w.stats().written === 3000);
+    expect(count(d)).toBe(3000);
+    for (let i = 3000; i < 3500; i++) w.push(event(i));
+    await w.close();
+    expect(count(d)).toBe(3500);
+    expect(w.stats()).toMatchObject({ written: 3500, dropped: 0, failures: 0, queued: 0 });
+    const row = d.prepare('SELECT * FROM decisions WHERE request_id = ?').get('req-7') as Record<string, unknown>;
+    expect(row).toMatchObject({ ts: 1_700_000_000_007, client_ip: '127.0.0.1', status: 200, decision: 'ALLOW', latency_ms: 1.5, bytes_out: 10, key_id: null });
+  });
+
+  it('counts failed writes (dropped) and recovers', async () => {
+    const d = open();
+    const w = createThreadedDecisionWriter(d.name, { flushIntervalMs: 10, maxDelayMs: 10 });
+    d.exec(`CREATE TRIGGER fail BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END`);
+    for (let i = 0; i < 5; i++) w.push(event(i));
+    await waitFor(() => w.stats().dropped === 5);
+    expect(w.stats()).toMatchObject({ written: 0, dropped: 5 });
+    expect(w.stats().failures).toBeGreaterThan(0);
+    expect(w.stats().lastError).toMatch(/disk full/);
+    d.exec('DROP TRIGGER fail');
+    w.push(event(9));
+    await w.close();
+    expect(count(d)).toBe(1);
+  });
+
+  it('keeps rows while the file is locked and writes them once it is free', async () => {
+    const d = open();
+    const w = createThreadedDecisionWriter(d.name, { flushIntervalMs: 10, maxDelayMs: 10, busyTimeoutMs: 20 });
+    d.exec('BEGIN IMMEDIATE');
+    for (let i = 0; i < 10; i++) w.push(event(i));
+    await waitFor(() => w.stats().failures > 0);
+    expect(w.stats()).toMatchObject({ written: 0, dropped: 0, queued: 10 });
+    d.exec('COMMIT');
+    await w.close();
+    expect(count(d)).toBe(10);
+  });
+
+  it('drops and counts beyond maxQueue', async () => {
+    const d = open();
+    const w = createThreadedDecisionWriter(d.name, { flushIntervalMs: 60_000, maxQueue: 10 });
+    for (let i = 0; i < 15; i++) w.push(event(i));
+    expect(w.stats()).toMatchObject({ queued: 10, dropped: 5 });
+    await w.close();
+    expect(count(d)).toBe(10);
   });
 });

@@ -1,0 +1,280 @@
+// Benchmark: forwarding throughput of `pathhelm serve` against the backend directly, a bare undici
+// forwarder (Pool + pool.stream, the ceiling for a Node forwarder), http-proxy with a keep-alive
+// agent, and the built `pathhelm serve` binary (decision log on, to a temp SQLite file).
+// Backend and forwarder are pinned to CPU 0 (`taskset -c 0`), wrk to CPU 1 (`wrk -t1 -c50 --latency`),
+// GET of a 193-byte JSON; rounds alternate the targets; medians of req/s, p50 and p99 are reported
+// with the ratio to bare undici. `--big` instead streams 1 GiB up and down through `serve` and
+// reports its peak RSS. `--profile` writes a CPU profile of `serve` into ./bench/profiles/.
+//
+//   $ npm run bench:proxy                       # 3 rounds × 10 s
+//   $ npm run build && node bench/proxy.mjs --rounds 5 --seconds 10
+//   $ npm run build && node bench/proxy.mjs --big
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent as HttpAgent, createServer, request as httpRequest } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'pathhelm.js');
+const TOKEN = 'bench-gateway-token-0123456789';
+const arg = (name, def) => {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? def : process.argv[i + 1];
+};
+const flag = (name) => process.argv.includes(name);
+
+// The reference payload of DESIGN.md: a 193-byte JSON object.
+const BODY = JSON.stringify({ id: 1, name: 'Desk lamp', price: 39.9, tags: ['home', 'light'], stock: 12, description: 'A small lamp for a big desk. '.repeat(6) }).slice(0, 192) + '}';
+
+// ---------------------------------------------------------------- children (pinned to CPU 0)
+
+function childBackend() {
+  const chunk = Buffer.alloc(1 << 20, 0x61);
+  const server = createServer((req, res) => {
+    if (req.url.startsWith('/big-download')) {
+      const total = Number(new URL(req.url, 'http://x').searchParams.get('bytes'));
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) });
+      let sent = 0;
+      const pump = () => {
+        while (sent < total) {
+          const n = Math.min(chunk.length, total - sent);
+          sent += n;
+          if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      return pump();
+    }
+    if (req.url.startsWith('/big-upload')) {
+      const h = createHash('sha256');
+      let n = 0;
+      req.on('data', (c) => {
+        n += c.length;
+        h.update(c);
+      });
+      req.on('end', () => res.end(JSON.stringify({ bytes: n, sha256: h.digest('hex') })));
+      return;
+    }
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) });
+    res.end(BODY);
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => console.log(`READY http://127.0.0.1:${server.address().port}`));
+}
+
+/** The bare undici forwarder: what a minimal Node reverse proxy costs (no header rules, no log). */
+async function childUndici(upstream) {
+  const { Pool } = await import('undici');
+  const pool = new Pool(upstream, { connections: 64, pipelining: 1 });
+  const factory = ({ statusCode, headers, opaque }) => {
+    opaque.writeHead(statusCode, headers);
+    return opaque;
+  };
+  const server = createServer((req, res) => {
+    const headers = { ...req.headers };
+    delete headers.connection;
+    delete headers['keep-alive'];
+    delete headers['transfer-encoding'];
+    const body = req.method === 'GET' || req.method === 'HEAD' ? null : req;
+    pool.stream({ path: req.url, method: req.method, headers, body, opaque: res }, factory, (err) => {
+      if (err && !res.headersSent) {
+        res.statusCode = 502;
+        res.end();
+      }
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => console.log(`READY http://127.0.0.1:${server.address().port}`));
+}
+
+async function childHttpProxy(upstream) {
+  const { default: httpProxy } = await import('http-proxy');
+  const proxy = httpProxy.createProxyServer({ target: upstream, agent: new HttpAgent({ keepAlive: true, maxSockets: 64 }) });
+  proxy.on('error', (_err, _req, res) => {
+    res.statusCode = 502;
+    res.end();
+  });
+  const server = createServer((req, res) => proxy.web(req, res));
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => console.log(`READY http://127.0.0.1:${server.address().port}`));
+}
+
+// ---------------------------------------------------------------- harness
+
+function startPinned(args, readyRe = /READY (\S+)/) {
+  const child = spawn('taskset', ['-c', '0', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = readyRe.exec(out);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
+  });
+}
+
+async function startServe(dir, upstream, extra = []) {
+  // Decision log on (temp db); access control and behaviour scoring off, so every request is
+  // forwarded: this measures the gateway core (pipeline, header rules, request ids, log).
+  const cfg = join(dir, 'bench.config.json');
+  writeFileSync(cfg, JSON.stringify({ auth: { required: false }, rateLimit: { enabled: false }, behaviour: { enabled: false } }));
+  return startPinned(
+    [...extra, BIN, 'serve', '--port', '0', '--upstream', upstream, '--db', join(dir, 'serve.db'), '--config', cfg, '--gateway-token', TOKEN, '--no-model'],
+    /ready on (http:\/\/\S+)/,
+  );
+}
+
+function ensureWrk() {
+  if (spawnSync('wrk', ['--version']).error === undefined) return;
+  console.log('wrk not found; installing it with apt-get (needs root)…');
+  const r = spawnSync('sh', ['-c', 'apt-get update -qq && apt-get install -y -qq wrk'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('could not install wrk; install it (apt-get install wrk) and rerun');
+}
+
+const toMs = (v, unit) => Number(v) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
+
+function wrk(url, seconds) {
+  const r = spawnSync('taskset', ['-c', '1', 'wrk', '-t1', '-c50', `-d${seconds}s`, '--latency', `${url}/api/items/1`], { encoding: 'utf8' });
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
+  const p50 = /^\s+50%\s+([\d.]+)(us|ms|s)/m.exec(r.stdout);
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)/m.exec(r.stdout);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
+  const errors = /Socket errors: (.*)/.exec(r.stdout);
+  if (!rps || !p50 || !p99) throw new Error(`wrk failed: ${r.stdout}${r.stderr}`);
+  return { rps: Number(rps[1]), p50: toMs(p50[1], p50[2]), p99: toMs(p99[1], p99[2]), non2xx: non2xx ? Number(non2xx[1]) : 0, errors: errors ? errors[1] : '' };
+}
+
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+async function throughput() {
+  ensureWrk();
+  const rounds = Number(arg('--rounds', 3));
+  const seconds = Number(arg('--seconds', 10));
+  const dir = mkdtempSync(join(tmpdir(), 'ph-bench-proxy-'));
+  const children = [];
+  try {
+    const backend = await startPinned([SELF, '--child', 'backend']);
+    children.push(backend.child);
+    const targets = { direct: backend };
+    targets.undici = await startPinned([SELF, '--child', 'undici', backend.url]);
+    targets['http-proxy'] = await startPinned([SELF, '--child', 'http-proxy', backend.url]);
+    const profDir = join(ROOT, 'bench', 'profiles');
+    if (flag('--profile')) mkdirSync(profDir, { recursive: true });
+    targets.serve = await startServe(dir, backend.url, flag('--profile') ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
+    for (const k of ['undici', 'http-proxy', 'serve']) children.push(targets[k].child);
+
+    const names = Object.keys(targets);
+    const results = Object.fromEntries(names.map((n) => [n, []]));
+    for (const n of names) wrk(targets[n].url, 2); // warm-up (JIT, pools, db)
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 ? [...names].reverse() : names;
+      for (const n of order) {
+        const res = wrk(targets[n].url, seconds);
+        if (res.non2xx || res.errors) throw new Error(`${n}: ${res.non2xx} non-2xx, socket errors ${res.errors}`);
+        results[n].push(res);
+        console.error(`round ${r + 1} ${n.padEnd(10)} ${res.rps.toFixed(0).padStart(6)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms`);
+      }
+    }
+    const base = median(results.undici.map((x) => x.rps));
+    const basep99 = median(results.undici.map((x) => x.p99));
+    const rows = names.map((n) => {
+      const rps = median(results[n].map((x) => x.rps));
+      const p50 = median(results[n].map((x) => x.p50));
+      const p99 = median(results[n].map((x) => x.p99));
+      return { n, rps, p50, p99, ratio: rps / base, p99ratio: p99 / basep99 };
+    });
+    const label = { direct: 'backend directly (no proxy)', undici: 'bare undici Pool + pool.stream', 'http-proxy': 'http-proxy 1.18.1 (keep-alive agent)', serve: '`pathhelm serve` (decision log on)' };
+    const cpu = cpus()[0].model.trim();
+    console.log(`\nnode ${process.version}; ${cpu} × ${cpus().length}; ${rounds} alternating rounds × ${seconds}s; backend + forwarder on CPU 0, wrk -t1 -c50 --latency on CPU 1; GET /api/items/1 (193-byte JSON)\n`);
+    console.log('| target | req/s (median) | × bare undici | p50 ms | p99 ms | p99 × bare undici |');
+    console.log('|---|--:|--:|--:|--:|--:|');
+    for (const r of rows) {
+      console.log(`| ${label[r.n]} | ${r.rps.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p99ratio.toFixed(2)} |`);
+    }
+    const serveRatio = rows.find((r) => r.n === 'serve').ratio;
+    console.log(`\nserve / bare undici = ${serveRatio.toFixed(2)} (target ≥ 0.80)`);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Peak RSS (VmHWM) and current RSS of a process, in MiB. */
+function memOf(pid) {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)[1]);
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+function transfer(url, method, body) {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, agent: false }, (res) => {
+      const h = createHash('sha256');
+      let n = 0;
+      const chunks = [];
+      res.on('data', (c) => {
+        n += c.length;
+        if (n < 4096) chunks.push(c);
+        else h.update(c);
+      });
+      res.on('end', () => resolve({ status: res.statusCode, bytes: n, head: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (body) body.pipe(req);
+    else req.end();
+  });
+}
+
+async function big() {
+  const GiB = 1024 ** 3;
+  const dir = mkdtempSync(join(tmpdir(), 'ph-bench-big-'));
+  const children = [];
+  try {
+    const backend = await startPinned([SELF, '--child', 'backend']);
+    children.push(backend.child);
+    const serve = await startServe(dir, backend.url);
+    children.push(serve.child);
+    await transfer(`${serve.url}/api/items/1`, 'GET');
+    const before = memOf(serve.child.pid);
+    const chunk = Buffer.alloc(1 << 20, 0x62);
+    let i = 0;
+    const src = new Readable({ read() { this.push(i++ < 1024 ? chunk : null); } });
+    let t = performance.now();
+    const up = await transfer(`${serve.url}/big-upload`, 'POST', src);
+    const upS = (performance.now() - t) / 1000;
+    const afterUp = memOf(serve.child.pid);
+    t = performance.now();
+    const down = await transfer(`${serve.url}/big-download?bytes=${GiB}`, 'GET');
+    const downS = (performance.now() - t) / 1000;
+    const after = memOf(serve.child.pid);
+    console.log(`1 GiB upload:   status ${up.status}, backend got ${JSON.parse(up.head).bytes} bytes in ${upS.toFixed(1)} s (${(1024 / upS).toFixed(0)} MiB/s)`);
+    console.log(`1 GiB download: status ${down.status}, client got ${down.bytes} bytes in ${downS.toFixed(1)} s (${(1024 / downS).toFixed(0)} MiB/s)`);
+    console.log(`serve RSS: ${before.rss.toFixed(0)} MiB before, peak ${afterUp.hwm.toFixed(0)} MiB after the upload, peak ${after.hwm.toFixed(0)} MiB after the download (flat = no body buffering)`);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--child') {
+  const [kind, upstream] = process.argv.slice(3);
+  if (kind === 'backend') childBackend();
+  else if (kind === 'undici') await childUndici(upstream);
+  else await childHttpProxy(upstream);
+} else if (flag('--big')) {
+  await big();
+} else {
+  await throughput();
+}
