@@ -80,7 +80,7 @@ describe('pathhelm serve (built binary)', () => {
   });
 
   it('fails with one clear line and a non-zero exit when the port is in use', async () => {
-    const r = spawnSync(process.execPath, [BIN, 'serve', '--port', String((backend.address() as AddressInfo).port), '--upstream', backendUrl, '--db', join(dir, 'b.db'), '--gateway-token', TOKEN], {
+    const r = spawnSync(process.execPath, [BIN, 'serve', '--port', String((backend.address() as AddressInfo).port), '--upstream', backendUrl, '--db', join(dir, 'b.db'), '--gateway-token', TOKEN, '--no-model'], {
       cwd: dir,
       encoding: 'utf8',
       timeout: 15_000,
@@ -92,7 +92,7 @@ describe('pathhelm serve (built binary)', () => {
 
   it('fails clearly on an unusable db path', () => {
     writeFileSync(join(dir, 'a-file'), 'not a directory');
-    const r = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--upstream', backendUrl, '--db', join(dir, 'a-file', 'x.db'), '--gateway-token', TOKEN], {
+    const r = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--upstream', backendUrl, '--db', join(dir, 'a-file', 'x.db'), '--gateway-token', TOKEN, '--no-model'], {
       cwd: dir,
       encoding: 'utf8',
       timeout: 15_000,
