@@ -17,6 +17,7 @@ import type { Db } from '../telemetry/db.js';
 import type { TelemetryStats } from '../telemetry/types.js';
 import { renderMetrics } from './metrics.js';
 import { handleBansAdmin } from '../behaviour/bans-admin.js';
+import { recentDecisions } from './recent.js';
 
 export interface AdminOptions {
   prefix: string;
@@ -100,6 +101,9 @@ export function createAdmin(opts: AdminOptions): Admin {
             return;
           case '/status':
             sendJson(res, 200, opts.status());
+            return;
+          case '/recent': // decision rows after a rowid, for `pathhelm top --url` (src/admin/recent.ts)
+            sendJson(res, 200, recentDecisions(opts.db, params));
             return;
           case '/metrics':
             send(res, 200, renderMetrics(opts.snapshot(), opts.telemetry()), 'text/plain; version=0.0.4; charset=utf-8');

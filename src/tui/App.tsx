@@ -217,9 +217,10 @@ export function TopApp(props: TopAppProps) {
   });
 
   const t = now();
+  const shown: UiState = ui.message ? ui : { ...ui, message: source.note?.() ?? null };
   let lines;
   if (screen === 'help') {
-    lines = helpLines(ui, size);
+    lines = helpLines(shown, size);
   } else if (screen === 'detail' && target) {
     const agg = model.clientRow(target.clientIp, target.keyId);
     const data: DetailData = {
@@ -229,9 +230,9 @@ export function TopApp(props: TopAppProps) {
       model: modelSummary.summary,
       modelNote: detail === null && source.label.startsWith('url ') ? 'client detail reads the decision log: run top with --db' : modelSummary.note,
     };
-    lines = detailLines(data, agg, ui, size, t);
+    lines = detailLines(data, agg, shown, size, t);
   } else {
-    lines = mainLines(view, ui, meta, size, t, model.keyNames);
+    lines = mainLines(view, shown, meta, size, t, model.keyNames);
   }
   return <Frame lines={lines} color={color} />;
 }

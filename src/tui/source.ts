@@ -35,6 +35,8 @@ export interface TopSource {
   uptimeMs(now: number): number | null;
   /** Model label reported by the gateway, when the source knows it. */
   modelLabel(): string | null;
+  /** What this source cannot show, if anything (shown in the footer). */
+  note?(): string | null;
   close(): void;
 }
 
@@ -99,17 +101,17 @@ export class DbSource implements TopSource {
 }
 
 /**
- * Reads a running gateway's admin API: `/_pathhelm/status` (uptime, mode, model) and
- * `/_pathhelm/recent?after=ID&limit=N` (new decision rows) when the gateway has it, else only
- * `/_pathhelm/analytics` totals (no live feed).
+ * Reads a running gateway's admin API: `/_pathhelm/status` (uptime, mode, totals since the gateway
+ * started) and `/_pathhelm/recent?after=ID` (new decision rows: feed, clients, rates, latency).
+ * A gateway without /recent still gives the header (status); the note says what is missing.
+ * The client detail needs the decision log itself (`--db`).
  */
 export class UrlSource implements TopSource {
   readonly label: string;
   private base: string;
   private startedAt: number | null = null;
-  private model: string | null = null;
   private hasRecent = true;
-  private lastStatusAt = 0;
+  private status: Record<string, unknown> | null = null;
 
   constructor(
     url: string,
@@ -121,7 +123,7 @@ export class UrlSource implements TopSource {
     } catch {
       throw new PathHelmError('PH_ERR_USAGE', `--url must be the gateway's base URL like http://127.0.0.1:8000, got "${url}"`);
     }
-    this.base = u.origin + u.pathname.replace(/\/(_pathhelm\/?.*)?$/, '');
+    this.base = (u.origin + u.pathname).replace(/\/+$/, '').replace(/\/_pathhelm(\/.*)?$/, '');
     this.label = `url ${this.base}`;
   }
 
@@ -135,37 +137,36 @@ export class UrlSource implements TopSource {
       throw new PathHelmError('PH_ERR_UPSTREAM_UNAVAILABLE', `cannot reach the admin API at ${this.base}${path}: ${(err as Error).message}`);
     }
     if (res.status === 404) return undefined;
+    if (res.status === 401 || res.status === 403) {
+      throw new PathHelmError('PH_ERR_USAGE', `${this.base}${path} answered ${res.status}: set PATHHELM_ADMIN_TOKEN to the gateway's admin.token`);
+    }
     if (!res.ok) throw new PathHelmError('PH_ERR_UPSTREAM_UNAVAILABLE', `${this.base}${path} answered ${res.status}`);
     return res.json();
   }
 
   async init(model: TopModel, now: number): Promise<void> {
-    await this.status(now);
-    const a = (await this.get('/_pathhelm/analytics')) as
-      | { total?: number; byDecision?: { ALLOW: number; THROTTLE: number; BLOCK: number }; since?: number | null }
-      | undefined;
-    if (a && typeof a.total === 'number' && a.byDecision) {
-      model.total = a.total;
-      model.byDecision = { ...a.byDecision };
-    }
+    await this.readStatus(model, now);
     const r = await this.recent(0, FEED_CAP, true);
     if (r) {
       model.seedFeed(r.rows);
       model.lastId = r.lastId;
     }
+    this.applyTotals(model);
   }
 
   async poll(model: TopModel, now: number): Promise<number> {
-    if (now - this.lastStatusAt >= 2000) await this.status(now);
-    if (!this.hasRecent) return 0;
     let n = 0;
-    for (let round = 0; round < 10; round++) {
-      const r = await this.recent(model.lastId, 5000, false);
-      if (!r || r.rows.length === 0) break;
-      model.ingest(r.rows);
-      n += r.rows.length;
-      if (r.rows.length < 5000) break;
+    if (this.hasRecent) {
+      for (let round = 0; round < 10; round++) {
+        const r = await this.recent(model.lastId, 5000, false);
+        if (!r || r.rows.length === 0) break;
+        model.ingest(r.rows);
+        n += r.rows.length;
+        if (r.rows.length < 5000) break;
+      }
     }
+    await this.readStatus(model, now);
+    this.applyTotals(model);
     return n;
   }
 
@@ -180,19 +181,22 @@ export class UrlSource implements TopSource {
     return body;
   }
 
-  private async status(now: number): Promise<void> {
-    this.lastStatusAt = now;
+  private async readStatus(model: TopModel, now: number): Promise<void> {
     const s = (await this.get('/_pathhelm/status')) as Record<string, unknown> | undefined;
-    if (!s) return;
-    const up = pickNumber(s, ['uptimeMs', 'uptime_ms']) ?? (pickNumber(s, ['uptime', 'uptimeS']) ?? NaN) * 1000;
-    if (Number.isFinite(up)) this.startedAt = now - up;
-    const started = pickNumber(s, ['startedAt', 'started_at', 'startTime']);
-    if (started !== null) this.startedAt = started;
-    const m = s.model;
-    this.model =
-      typeof m === 'string' ? m
-      : m && typeof m === 'object' ? String((m as Record<string, unknown>).path ?? (m as Record<string, unknown>).name ?? (m as Record<string, unknown>).file ?? 'loaded')
-      : m === null ? 'none' : this.model;
+    if (!s) throw new PathHelmError('PH_ERR_NOT_FOUND', `${this.base}/_pathhelm/status not found: is this a PathHelm gateway?`);
+    this.status = s;
+    const up = pickNumber(s, ['uptimeMs']);
+    if (up !== null) this.startedAt = now - up;
+    if (typeof s.mode === 'string') model.mode = s.mode;
+  }
+
+  /** The gateway's own counters (since it started) are the header totals in this mode. */
+  private applyTotals(model: TopModel): void {
+    const t = this.status?.totals as Record<string, unknown> | undefined;
+    if (!t) return;
+    const n = (k: string) => (typeof t[k] === 'number' ? (t[k] as number) : 0);
+    model.byDecision = { ALLOW: n('ALLOW'), THROTTLE: n('THROTTLE'), BLOCK: n('BLOCK') };
+    model.total = typeof t.requests === 'number' ? t.requests : n('ALLOW') + n('THROTTLE') + n('BLOCK');
   }
 
   async detail(): Promise<ClientDetail | null> {
@@ -204,7 +208,19 @@ export class UrlSource implements TopSource {
   }
 
   modelLabel(): string | null {
-    return this.model;
+    const m = this.status?.model;
+    if (typeof m === 'string') return m;
+    if (m && typeof m === 'object') {
+      const o = m as Record<string, unknown>;
+      const v = o.file ?? o.path ?? o.name;
+      return typeof v === 'string' ? v.split('/').pop()! : 'loaded';
+    }
+    return null;
+  }
+
+  /** What this source cannot show (shown in the footer). */
+  note(): string | null {
+    return this.hasRecent ? null : 'this gateway has no /_pathhelm/recent: header only (use --db for the feed)';
   }
 
   close(): void {}
