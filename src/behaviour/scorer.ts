@@ -49,6 +49,24 @@ export interface ExplainEntry {
 const MAX_Z = 10;
 const FEATURE_PREFIX: string[] = FEATURE_NAMES.map((n, i) => (i === 0 ? '{"' : ',"') + n + '":');
 
+/** FRAC[i] = ".dddd" for i/10000 without trailing zeros ('' for 0): formatting without float-to-string. */
+const FRAC: string[] = (() => {
+  const a = new Array<string>(10_000);
+  a[0] = '';
+  for (let i = 1; i < 10_000; i++) a[i] = '.' + String(i).padStart(4, '0').replace(/0+$/, '');
+  return a;
+})();
+
+/** JSON text of v rounded to 4 decimals (same value as round4), ~5× cheaper than String(round4(v)). */
+export function format4(v: number): string {
+  const a = v < 0 ? -v : v;
+  if (!(a < 1e11)) return String(round4(v)); // huge, NaN or Infinity (JSON would need null; never in features)
+  const n = Math.round(a * 1e4);
+  if (n === 0) return '0';
+  const ip = Math.floor(n / 1e4);
+  return (v < 0 ? '-' : '') + ip + FRAC[n - ip * 1e4];
+}
+
 /** Rounds to at most 4 decimals (counts stay integers); -0 → 0. */
 export function round4(v: number): number {
   const r = Math.round(v * 1e4) / 1e4;
@@ -128,7 +146,7 @@ export class BehaviourScorer {
   /** JSON object name → value (rounded to 4 decimals), built without intermediate objects. */
   featuresJson(x: Float64Array): string {
     let s = '';
-    for (let i = 0; i < NUM_FEATURES; i++) s += FEATURE_PREFIX[i] + round4(x[i]);
+    for (let i = 0; i < NUM_FEATURES; i++) s += FEATURE_PREFIX[i] + format4(x[i]);
     return s + '}';
   }
 }

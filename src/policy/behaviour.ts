@@ -32,6 +32,9 @@ export interface ScorerRef {
   readonly scorer: BehaviourScorer | null;
 }
 
+/** A flag-level explanation is reused for this long per client (explaining costs about as much as scoring). */
+const EXPLAIN_REUSE_MS = 1000;
+
 export interface BehaviourEngineOptions {
   config: Pick<PathHelmConfig, 'mode' | 'behaviour' | 'ml' | 'rateLimit'>;
   model: ScorerRef;
@@ -171,8 +174,13 @@ export class BehaviourEngine {
     } else {
       st.consecutive = 0;
       st.pendingBlock = false;
+      // Flag-level rows reuse an explanation made in the last second (block-level rows always get a fresh one).
+      if (st.explainCache !== null && now - st.explainAt < EXPLAIN_REUSE_MS) return st.explainCache;
     }
-    return scorer.explainJson(x);
+    const why = scorer.explainJson(x);
+    st.explainCache = why;
+    st.explainAt = now;
+    return why;
   }
 
   private block(ctx: RequestContext, st: ClientState): Verdict | undefined {
@@ -192,6 +200,7 @@ export class BehaviourEngine {
       st.lastScore = NaN;
       st.lastFeatures = null;
       st.lastExplain = null;
+      st.explainCache = null;
       const secs = Math.max(1, Math.ceil((ban.expires - ctx.now) / 1000));
       headers.push(['retry-after', String(secs)]);
       message += `; banned for ${secs} s`;

@@ -1,6 +1,13 @@
 // Tests live scoring helpers: thresholds, features JSON, the top-3 explanation.
 import { describe, expect, it } from 'vitest';
-import { FEATURE_NAMES, F, NUM_FEATURES } from '../../../src/behaviour/features.js';
+import { FEATURE_NAMES, NUM_FEATURES } from '../../../src/behaviour/features.js';
+
+// Feature positions used by these tests (by index, so renaming a feature does not break them).
+const A = 0; // first feature
+const B = 2;
+const C = 5;
+const W = NUM_FEATURES - 2;
+const Z = NUM_FEATURES - 1; // the fake model scores this one
 import { BehaviourScorer, deriveFlagThreshold, round4, type ScoringModel } from '../../../src/behaviour/scorer.js';
 
 /** A model whose score and attribution are chosen by the test. */
@@ -12,7 +19,7 @@ function fakeModel(opts: { threshold?: number; attr?: (x: ArrayLike<number>) => 
       featureSummary: FEATURE_NAMES.map((name) => ({ name, min: 0, max: 10, mean: 1, sd: 2 })),
     },
     forest: {
-      score: (x) => x[F.seq_id_ratio],
+      score: (x) => x[Z],
       explain: (x, out) => {
         const o = out ?? new Float64Array(NUM_FEATURES);
         const a = opts.attr ? opts.attr(x) : Array.from({ length: NUM_FEATURES }, () => 0.1);
@@ -39,35 +46,44 @@ describe('BehaviourScorer', () => {
   it('serialises features as a JSON object in FEATURE_NAMES order, rounded to 4 decimals', () => {
     const s = new BehaviourScorer(fakeModel(), { blockThreshold: null, flagThreshold: null });
     const x = new Float64Array(NUM_FEATURES);
-    x[F.req_count] = 42;
-    x[F.rps] = 1 / 3;
-    x[F.write_ratio] = -0;
+    x[A] = 42;
+    x[B] = 1 / 3;
+    x[W] = -0;
     const o = JSON.parse(s.featuresJson(x)) as Record<string, number>;
     expect(Object.keys(o)).toEqual([...FEATURE_NAMES]);
-    expect(o.req_count).toBe(42);
-    expect(o.rps).toBe(0.3333);
+    expect(o[FEATURE_NAMES[A]]).toBe(42);
+    expect(o[FEATURE_NAMES[B]]).toBe(0.3333);
     expect(round4(-0.00001)).toBe(0);
   });
 
   it('names the 3 features with the largest attribution weighted by their distance from training', () => {
     const attr = (): number[] => {
       const a = new Array<number>(NUM_FEATURES).fill(0);
-      a[F.seq_id_ratio] = 0.5; // big attribution, big distance → first
-      a[F.rps] = 0.5; // same attribution, at the training mean → after
-      a[F.not_found_distinct] = 0.2; // smaller attribution, far away
-      a[F.write_ratio] = -1; // negative attribution never counts
+      a[Z] = 0.5; // big attribution, big distance → first
+      a[B] = 0.5; // same attribution, at the training mean → after
+      a[C] = 0.2; // smaller attribution, far away
+      a[W] = -1; // negative attribution never counts
       return a;
     };
     const s = new BehaviourScorer(fakeModel({ attr }), { blockThreshold: null, flagThreshold: null });
     const x = new Float64Array(NUM_FEATURES).fill(1); // all at the mean (1)
-    x[F.seq_id_ratio] = 30; // 14.5 sd, clamped to 10
-    x[F.not_found_distinct] = 9; // 4 sd
-    x[F.write_ratio] = 50;
+    x[Z] = 30; // 14.5 sd, clamped to 10
+    x[C] = 9; // 4 sd
+    x[W] = 50;
     const why = s.explain(x);
-    expect(why.map((e) => e.feature)).toEqual(['seq_id_ratio', 'not_found_distinct', 'rps']);
+    expect(why.map((e) => e.feature)).toEqual([FEATURE_NAMES[Z], FEATURE_NAMES[C], FEATURE_NAMES[B]]);
     expect(why[0].sd).toBe(10);
     expect(why[1].sd).toBe(4);
     expect(why[0].attribution).toBe(0.5);
     expect(JSON.parse(s.explainJson(x))).toHaveLength(3);
+  });
+});
+
+describe('format4', () => {
+  it('writes the same number as round4, as valid JSON', async () => {
+    const { format4 } = await import('../../../src/behaviour/scorer.js');
+    const values = [0, -0, 1, 42, 1 / 3, 2 / 3, 0.00004, 0.00005, -0.25, 1234.56789, 0.1 + 0.2, 99.99995, 1e-12, 5e10, 1e12];
+    for (let i = 0; i < 2000; i++) values.push((Math.random() - 0.3) * 10 ** Math.floor(Math.random() * 6));
+    for (const v of values) expect(JSON.parse(format4(v)), String(v)).toBeCloseTo(round4(v), 10);
   });
 });
