@@ -644,9 +644,11 @@ export class IsolationForest {
    * than an average point (score > 0.5), negative when slower. The largest entry names the feature
    * that isolates x most.
    *
+   * `offset` reads x[offset..offset + numFeatures) like score(); `out` (length >= numFeatures) avoids allocation.
+   *
    * Example: const why = forest.explain(vec); // why[f] for f in 0..numFeatures-1
    */
-  explain(x: ArrayLike<number>, out?: Float64Array): Float64Array {
+  explain(x: ArrayLike<number>, out?: Float64Array, offset = 0): Float64Array {
     const res = out ?? new Float64Array(this.numFeatures);
     res.fill(0, 0, this.numFeatures);
     const feat = this.feat;
@@ -657,7 +659,7 @@ export class IsolationForest {
       let node = this.roots[t];
       while (left[node] !== node) {
         const f = feat[node];
-        const child = left[node] + (((x[f] > thr[node]) as unknown as number) | 0);
+        const child = left[node] + (((x[offset + f] > thr[node]) as unknown as number) | 0);
         res[f] += cSize[node] - 1 - cSize[child];
         node = child;
       }

@@ -158,6 +158,8 @@ describe('scoring', () => {
       expect(sum).toBeCloseTo(f.normaliser - f.pathLength(x), 10);
       expect(sum).toBeGreaterThan(0);
     }
+    const padded = Float64Array.from([5, 5, 0.1, -0.2, 0.3, 9]);
+    expect(Array.from(f.explain(padded, undefined, 2))).toEqual(Array.from(f.explain([0.1, -0.2, 0.3, 9])));
     const out = new Float64Array(4);
     expect(f.explain([0, 0, 0, 0], out)).toBe(out);
     expect(out.reduce((a, b) => a + b, 0)).toBeLessThan(0); // a central point is isolated slower than average
