@@ -173,15 +173,38 @@ export function ipv6Group(ip: string, prefixLength: number): string {
   if (prefixLength >= 128) return ip;
   if (!parseIPv6(ip, 0, ip.length, SCRATCH)) return ip;
   if (isMapped(SCRATCH)) return v4ToString(SCRATCH[3]);
-  const groups = Math.ceil(prefixLength / 16);
-  let out = '';
-  for (let g = 0; g < groups; g++) {
-    let h = g & 1 ? SCRATCH[g >> 1] & 0xffff : SCRATCH[g >> 1] >>> 16;
-    const bitsInGroup = Math.min(16, prefixLength - g * 16);
-    if (bitsInGroup < 16) h &= (0xffff << (16 - bitsInGroup)) & 0xffff;
-    out += (g ? ':' : '') + h.toString(16);
+  // Mask to the prefix, then print the 8 hextets with RFC 5952 zero compression: 2001:db8:1:2::/64.
+  for (let g = 0; g < 8; g++) {
+    const h = g & 1 ? SCRATCH[g >> 1] & 0xffff : SCRATCH[g >> 1] >>> 16;
+    const bits = prefixLength - g * 16;
+    HEX16[g] = bits >= 16 ? h : bits <= 0 ? 0 : h & ((0xffff << (16 - bits)) & 0xffff);
   }
-  return `${out}::/${prefixLength}`;
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let g = 0; g < 8; ) {
+    if (HEX16[g] !== 0) {
+      g++;
+      continue;
+    }
+    let e = g;
+    while (e < 8 && HEX16[e] === 0) e++;
+    if (e - g > bestLen) {
+      bestStart = g;
+      bestLen = e - g;
+    }
+    g = e;
+  }
+  let out = '';
+  for (let g = 0; g < 8; g++) {
+    if (g === bestStart) {
+      out += '::';
+      g += bestLen - 1;
+      continue;
+    }
+    if (out !== '' && !out.endsWith(':')) out += ':';
+    out += HEX16[g].toString(16);
+  }
+  return `${out}/${prefixLength}`;
 }
 
 function maskWord(bits: number): number {

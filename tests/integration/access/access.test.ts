@@ -177,6 +177,24 @@ describe('access control through the gateway (enforce)', () => {
     }
   });
 
+  it('an IPv6 socket peer is logged in full and limited by its /64', async () => {
+    const e2 = await startEnv({
+      host: '::1',
+      auth: { required: false, header: 'x-api-key', publicPaths: [] },
+      rateLimit: { enabled: true, ip: [{ limit: 2, windowMs: 60_000 }], key: [], maxClients: 100 },
+    });
+    try {
+      const rs = [];
+      for (let i = 0; i < 3; i++) rs.push(await get(e2.gw.url, '/api/v6'));
+      expect(rs.map((r) => r.status)).toEqual([200, 200, 429]);
+      const row = await rowFor(e2.db, rs[0].headers['x-request-id']);
+      expect(row.client_ip).toBe('::1');
+      expect(row.client_id).toBe('::/64');
+    } finally {
+      await e2.close();
+    }
+  });
+
   it('a spoofed X-Forwarded-For from an untrusted peer changes nothing', async () => {
     const e2 = await startEnv({
       auth: { required: false, header: 'x-api-key', publicPaths: [] },

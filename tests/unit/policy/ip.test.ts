@@ -60,6 +60,10 @@ describe('ipv6Group', () => {
     expect(ipv6Group('1.2.3.4', 64)).toBe('1.2.3.4');
     expect(ipv6Group('::ffff:1.2.3.4', 64)).toBe('1.2.3.4');
     expect(ipv6Group('2001:db8::1', 128)).toBe('2001:db8::1');
+    expect(ipv6Group('::1', 64)).toBe('::/64');
+    expect(ipv6Group('2001:db8::5', 64)).toBe('2001:db8::/64');
+    expect(ipv6Group('2001:0:0:1:2::', 64)).toBe('2001:0:0:1::/64');
+    expect(ipv6Group('fe80::1:2:3:4', 10)).toBe('fe80::/10');
   });
 });
 
