@@ -191,6 +191,8 @@ export interface ClientDetail {
   latestScored: { ts: number; score: number | null; features: Record<string, number>; explain: unknown } | null;
   /** Latest request that was throttled or blocked, with its explanation. */
   latestRefused: { ts: number; decision: string; reason: string; score: number | null; explain: unknown } | null;
+  /** Latest request that carries an anomaly explanation (any decision: monitor mode allows them). */
+  latestExplained: { ts: number; decision: string; reason: string; score: number | null; explain: unknown } | null;
 }
 
 /** Everything `top` shows for one client. Example: `clientDetail(db, '10.0.0.7', null)` */
@@ -220,6 +222,12 @@ export function clientDetail(db: Db, clientIp: string, keyId: string | null, lim
        WHERE client_ip = @ip AND ${keyCond} AND decision != 'ALLOW' ORDER BY ts DESC, id DESC LIMIT 1`,
     )
     .get(p) as { ts: number; decision: string; reason: string; score: number | null; explain: string | null } | undefined;
+  const explained = db
+    .prepare(
+      `SELECT ts, decision, reason, score, explain FROM decisions
+       WHERE client_ip = @ip AND ${keyCond} AND explain IS NOT NULL ORDER BY ts DESC, id DESC LIMIT 1`,
+    )
+    .get(p) as { ts: number; decision: string; reason: string; score: number | null; explain: string | null } | undefined;
   let features: Record<string, number> = {};
   if (scored) {
     const parsed = parseJson(scored.features);
@@ -232,6 +240,7 @@ export function clientDetail(db: Db, clientIp: string, keyId: string | null, lim
     reasons,
     latestScored: scored ? { ts: scored.ts, score: scored.score, features, explain: parseJson(scored.explain) } : null,
     latestRefused: refused ? { ...refused, explain: parseJson(refused.explain) } : null,
+    latestExplained: explained ? { ...explained, explain: parseJson(explained.explain) } : null,
   };
 }
 

@@ -224,7 +224,7 @@ export function TopApp(props: TopAppProps) {
   } else if (screen === 'detail' && target) {
     const agg = model.clientRow(target.clientIp, target.keyId);
     const data: DetailData = {
-      detail: detail ?? { clientIp: target.clientIp, keyId: target.keyId, recent: [], reasons: [], latestScored: null, latestRefused: null },
+      detail: detail ?? { clientIp: target.clientIp, keyId: target.keyId, recent: [], reasons: [], latestScored: null, latestRefused: null, latestExplained: null },
       keyName: target.keyId !== null ? (model.keyNames.get(target.keyId) ?? null) : null,
       banned: agg?.banned ?? false,
       model: modelSummary.summary,

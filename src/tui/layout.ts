@@ -464,9 +464,15 @@ export function detailLines(d: DetailData, agg: ClientRow | null, ui: UiState, s
       ),
     );
   }
-  if (det.latestRefused && (det.latestRefused.explain || det.latestRefused.score !== null)) {
-    const ex = explainText(det.latestRefused.explain);
-    lines.push(clampLine([{ text: `  latest: score ${fmtScore(det.latestRefused.score)}${ex ? ` · top features: ${ex}` : ''}`, color: 'magenta' }], width));
+  const why = det.latestExplained ?? (det.latestRefused && det.latestRefused.score !== null ? det.latestRefused : null);
+  if (why) {
+    const ex = explainText(why.explain);
+    lines.push(
+      clampLine(
+        [{ text: `  ${fmtTime(why.ts)} ${why.reason} score ${fmtScore(why.score)}${ex ? ` · top features: ${ex}` : ''}`, color: 'magenta' }],
+        width,
+      ),
+    );
   }
 
   // features vs training summary
@@ -484,7 +490,7 @@ export function detailLines(d: DetailData, agg: ClientRow | null, ui: UiState, s
     const names = Object.keys(scored.features);
     for (const f of d.model?.features ?? []) if (!names.includes(f.name)) names.push(f.name);
     const nameW = Math.max(10, Math.min(28, width - 51));
-    lines.push([{ text: fit([fit('FEATURE', nameW), fit('NOW', 8, 'right'), fit('MEAN', 8, 'right'), fit('SD', 7, 'right'), fit('MIN', 7, 'right'), fit('MAX', 7, 'right'), fit('Z', 6, 'right')].join(' ') + ' !=outside training', width), dim: true }]);
+    lines.push([{ text: fit([fit('FEATURE', nameW), fit('NOW', 8, 'right'), fit('MEAN', 8, 'right'), fit('SD', 7, 'right'), fit('MIN', 7, 'right'), fit('MAX', 7, 'right'), fit('Z', 6, 'right')].join(' ') + (width >= nameW + 70 ? '  ! = outside the training min..max' : ''), width), dim: true }]);
     const room = Math.max(1, budget - lines.length - fixedAfter);
     const rows = names.map((name) => {
       const v = scored.features[name];

@@ -59,10 +59,12 @@ describe('decision log queries', () => {
     ]);
     expect(d.latestScored).toEqual({ ts: T0 + 1, score: 0.9, features: { rps: 9 }, explain: [{ feature: 'rps' }] });
     expect(d.latestRefused).toMatchObject({ decision: 'BLOCK', reason: 'anomaly', score: 0.9 });
+    expect(d.latestExplained).toMatchObject({ ts: T0 + 1, reason: 'anomaly', explain: [{ feature: 'rps' }] });
     const keyless = clientDetail(db, '10.0.0.9', null);
     expect(keyless.recent).toHaveLength(1);
     expect(keyless.latestScored).toBeNull();
     expect(keyless.latestRefused).toBeNull();
+    expect(keyless.latestExplained).toBeNull();
   });
 
   it('traces a request id across decisions and backend events', () => {

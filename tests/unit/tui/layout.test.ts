@@ -72,6 +72,7 @@ describe('detail layout', () => {
       reasons: [{ decision: 'BLOCK', reason: 'anomaly', count: 12, lastTs: NOW - 1000 }, { decision: 'ALLOW', reason: 'ok', count: 40, lastTs: NOW }],
       latestScored: { ts: NOW - 1000, score: 0.93, features: { rps: 40, not_found_distinct: 25, iat_cv: 0.5 }, explain: [{ feature: 'rps', value: 40, sd: 12.3, attribution: 0.4 }] },
       latestRefused: { ts: NOW - 1000, decision: 'BLOCK', reason: 'anomaly', score: 0.93, explain: [{ feature: 'rps', value: 40, sd: 12.3, attribution: 0.4 }] },
+      latestExplained: { ts: NOW - 1000, decision: 'BLOCK', reason: 'anomaly', score: 0.93, explain: [{ feature: 'rps', value: 40, sd: 12.3, attribution: 0.4 }] },
     },
     keyName: null,
     banned: true,

@@ -61,7 +61,7 @@ describe('UrlSource over the admin API', () => {
   it('answers 400 for bad parameters through the router', async () => {
     const res = await fetch(`${url}/_pathhelm/recent?after=-1`);
     expect(res.status).toBe(400);
-    expect((await res.json()).message).toMatch(/after must be an integer/);
+    expect(((await res.json()) as { message: string }).message).toMatch(/after must be an integer/);
   });
 
   it('fails clearly when nothing listens', async () => {
