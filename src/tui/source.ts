@@ -148,8 +148,10 @@ export class UrlSource implements TopSource {
     await this.readStatus(model, now);
     const r = await this.recent(0, FEED_CAP, true);
     if (r) {
-      model.seedFeed(r.rows);
-      model.lastId = r.lastId;
+      // The newest rows seed the feed and the clients table (totals come from status below).
+      if (r.rows.length) model.lastId = r.rows[0].id - 1;
+      model.ingest(r.rows);
+      model.lastId = Math.max(model.lastId, r.lastId);
     }
     this.applyTotals(model);
   }

@@ -41,6 +41,7 @@ describe('UrlSource over the admin API', () => {
     let v = m.view(now);
     expect(v.feed.map((r) => r.path)).toEqual(['/a', '/b']);
     expect(v.total).toBe(1234); // the gateway's own counters
+    expect(v.clients.map((c) => c.clientIp).sort()).toEqual(['10.0.0.1', '10.0.0.2']);
     expect(v.mode).toBe('monitor');
     expect(src.uptimeMs(now + 1000)).toBe(66_000);
     insertDecisions(db, [{ clientIp: '10.0.0.3', path: '/c' }]);
