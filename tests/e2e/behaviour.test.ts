@@ -106,7 +106,7 @@ describe('behaviour engine (built binary, demo backend, real SQLite)', () => {
     const { child, url, out } = await startServe(['--db', db, '--model', model]);
     expect(out()).toMatch(/model .*model\.json loaded \(block at/);
 
-    const sim = runSimulate(['--target', url, '--duration', '22s', '--clients', '6', '--attackers', 'scraper,stuffing,burst,scanner,slow-bot', '--seed', '3']);
+    const sim = runSimulate(['--target', url, '--duration', '18s', '--clients', '6', '--attackers', 'scraper,stuffing,burst,scanner,slow-bot', '--seed', '3']);
     // Under load: a corrupt model is refused (the old one keeps scoring), then a good one is swapped in.
     await new Promise((r) => setTimeout(r, 6000));
     writeFileSync(model, '{"format":"pathhelm-iforest","version":1,"trees":[');
@@ -199,7 +199,7 @@ describe('behaviour engine (built binary, demo backend, real SQLite)', () => {
   it('monitor: nothing is stopped and the rows say what would have been', async () => {
     const db = join(dir, 'monitor.db');
     const { child, url } = await startServe(['--db', db, '--model', goodModel, '--mode', 'monitor']);
-    const r = await runSimulate(['--target', url, '--duration', '12s', '--clients', '3', '--attackers', 'scraper,stuffing', '--seed', '3']);
+    const r = await runSimulate(['--target', url, '--duration', '10s', '--clients', '3', '--attackers', 'scraper,stuffing', '--seed', '3']);
     expect(r.ordinaryStopped).toBe(0);
     expect(r.attackersStopped).toBe(0);
     await stop(child);
