@@ -145,7 +145,7 @@ export class UrlSource implements TopSource {
   }
 
   async init(model: TopModel, now: number): Promise<void> {
-    await this.readStatus(model, now);
+    await this.readStatus(now);
     const r = await this.recent(0, FEED_CAP, true);
     if (r) {
       // The newest rows seed the feed and the clients table (totals come from status below).
@@ -167,7 +167,7 @@ export class UrlSource implements TopSource {
         if (r.rows.length < 5000) break;
       }
     }
-    await this.readStatus(model, now);
+    await this.readStatus(now);
     this.applyTotals(model);
     return n;
   }
@@ -183,17 +183,17 @@ export class UrlSource implements TopSource {
     return body;
   }
 
-  private async readStatus(model: TopModel, now: number): Promise<void> {
+  private async readStatus(now: number): Promise<void> {
     const s = (await this.get('/_pathhelm/status')) as Record<string, unknown> | undefined;
     if (!s) throw new PathHelmError('PH_ERR_NOT_FOUND', `${this.base}/_pathhelm/status not found: is this a PathHelm gateway?`);
     this.status = s;
     const up = pickNumber(s, ['uptimeMs']);
     if (up !== null) this.startedAt = now - up;
-    if (typeof s.mode === 'string') model.mode = s.mode;
   }
 
   /** The gateway's own counters (since it started) are the header totals in this mode. */
   private applyTotals(model: TopModel): void {
+    if (typeof this.status?.mode === 'string') model.mode = this.status.mode;
     const t = this.status?.totals as Record<string, unknown> | undefined;
     if (!t) return;
     const n = (k: string) => (typeof t[k] === 'number' ? (t[k] as number) : 0);
