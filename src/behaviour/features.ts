@@ -21,7 +21,6 @@ export const FEATURE_NAMES = [
   'throttled_ratio',
   'error_ratio',
   'not_found_distinct_log',
-  'auth_fail_ratio',
   'write_ratio',
   'seq_id_ratio',
 ] as const satisfies readonly string[];
@@ -59,7 +58,6 @@ const FL_BLOCK = 1;
 const FL_THROTTLE = 2;
 const FL_ERROR = 4;
 const FL_404 = 8;
-const FL_AUTH = 16;
 const FL_WRITE = 32;
 const FL_SEQ = 64;
 
@@ -93,7 +91,7 @@ export function trailingDigitsStart(path: string): number {
 
 /**
  * Whether `path` continues an id sequence from `prev`: both end in "/<digits>" (at most 15 digits) with the same
- * prefix, and the ids differ by 1 or 2 (a scraper walking ids, possibly skipping one).
+ * prefix, and the ids differ by exactly 1 (a scraper walking ids up or down).
  */
 export function isSequentialId(prev: string, path: string): boolean {
   const d = trailingDigitsStart(path);
@@ -101,8 +99,7 @@ export function isSequentialId(prev: string, path: string): boolean {
   const pd = trailingDigitsStart(prev);
   if (pd !== d || pd === prev.length || prev.length - pd > 15) return false;
   for (let i = 0; i < d; i++) if (prev.charCodeAt(i) !== path.charCodeAt(i)) return false;
-  const delta = Math.abs(Number(path.slice(d)) - Number(prev.slice(pd)));
-  return delta >= 1 && delta <= 2;
+  return Math.abs(Number(path.slice(d)) - Number(prev.slice(pd))) === 1;
 }
 
 function flagsOf(ev: BehaviourEvent): number {
@@ -111,7 +108,6 @@ function flagsOf(ev: BehaviourEvent): number {
   else if (ev.decision === 'THROTTLE') f |= FL_THROTTLE;
   if (ev.status >= 400) f |= FL_ERROR;
   if (ev.status === 404) f |= FL_404;
-  if (ev.status === 401 || ev.status === 403) f |= FL_AUTH;
   if (isWriteMethod(ev.method)) f |= FL_WRITE;
   return f;
 }
@@ -136,7 +132,7 @@ function cLogC(c: number): number {
  * Example:
  *   const w = new BehaviourWindow(60_000, { maxEvents: 500 });
  *   w.push({ t: 1000, method: 'POST', path: '/api/login', status: 401, decision: 'ALLOW' });
- *   w.extract(1000)[F.auth_fail_ratio]; // 1
+ *   w.extract(1000)[F.write_ratio]; // 1
  */
 export class BehaviourWindow {
   readonly windowMs: number;
@@ -165,7 +161,6 @@ export class BehaviourWindow {
   private nBlock = 0;
   private nThrottle = 0;
   private nError = 0;
-  private nAuth = 0;
   private nWrite = 0;
   private nSeq = 0;
 
@@ -282,9 +277,8 @@ export class BehaviourWindow {
     out[9] = this.nThrottle / n;
     out[10] = this.nError / n;
     out[11] = Math.log1p(this.notFoundCounts.size);
-    out[12] = this.nAuth / n;
-    out[13] = this.nWrite / n;
-    out[14] = this.nSeq / n;
+    out[12] = this.nWrite / n;
+    out[13] = this.nSeq / n;
     return out;
   }
 
@@ -299,7 +293,6 @@ export class BehaviourWindow {
     if (f & FL_BLOCK) this.nBlock += d;
     if (f & FL_THROTTLE) this.nThrottle += d;
     if (f & FL_ERROR) this.nError += d;
-    if (f & FL_AUTH) this.nAuth += d;
     if (f & FL_WRITE) this.nWrite += d;
     if (f & FL_SEQ) this.nSeq += d;
   }

@@ -92,11 +92,13 @@ function loginBody(username: string, password: string): string {
   return JSON.stringify({ username, password });
 }
 
-/** An item id a real user would follow: mostly existing, sometimes a stale link (404). */
+/** 60 "popular" item ids, scattered over the catalogue (popularity has nothing to do with id order). */
+const POPULAR_ITEMS = Array.from({ length: 60 }, (_, i) => ((i * 7919 + 13) % ITEM_IDS.max) + 1);
+
+/** An item id a real user would follow: often a popular one, else any; sometimes a stale link (404). */
 function userItemId(rng: Random): number {
   if (rng.chance(0.02)) return rng.int(1001, 1300);
-  // Popular items are visited more: skew towards low ids.
-  return 1 + Math.floor(Math.pow(rng.float(), 1.6) * ITEM_IDS.max);
+  return rng.chance(0.4) ? rng.pick(POPULAR_ITEMS) : rng.int(ITEM_IDS.min, ITEM_IDS.max);
 }
 
 /** The requests one page view of the web app fires (SPA: a few API calls in parallel), appended from `t`. */

@@ -130,3 +130,60 @@ export function evaluationTable(rows: readonly ProfileEvaluation[]): string {
   }
   return out.join('\n');
 }
+
+export interface CalibrateOptions {
+  /** Sessions replayed per ordinary profile (default 200). */
+  sessions?: number;
+  /** Seed of the replayed sessions (default 1009; keep it apart from the training data's seed). */
+  seed?: number;
+  /** Events in the window before a client is scored (gateway `behaviour.minEvents`, default 20). */
+  minEvents?: number;
+  /** Consecutive at/above-threshold scores that block (gateway `ml.consecutive`, default 3). */
+  consecutive?: number;
+  /** Added to the highest ordinary K-in-a-row score (default 0.01). */
+  margin?: number;
+}
+
+export interface Calibration {
+  value: number;
+  /** Highest "minimum of K consecutive scores" any replayed ordinary session reached. */
+  ordinaryMax: number;
+  sessions: number;
+}
+
+/**
+ * The block threshold no replayed ordinary client reaches on `consecutive` scored requests in a row: the highest
+ * min-of-K-consecutive score over seeded ordinary sessions, plus a margin, rounded up to 4 decimals.
+ *
+ * Example: calibrateThreshold(forest, { sessions: 200, consecutive: 3, minEvents: 20 }).value // e.g. 0.6712
+ */
+export function calibrateThreshold(forest: { score(x: ArrayLike<number>): number }, opts: CalibrateOptions = {}): Calibration {
+  const sessions = opts.sessions ?? 200;
+  const minEvents = opts.minEvents ?? 20;
+  const k = opts.consecutive ?? 3;
+  const rng = new Random(opts.seed ?? 1009);
+  const x = new Float64Array(NUM_FEATURES);
+  const last = new Float64Array(k);
+  let ordinaryMax = 0;
+  for (const p of PROFILES) {
+    if (p.label !== 0) continue;
+    for (let s = 0; s < sessions; s++) {
+      let filled = 0;
+      replaySession(p.session(rng.fork()), { out: x }, (features, _r, _i, size) => {
+        if (size < minEvents) {
+          filled = 0;
+          return;
+        }
+        last[filled % k] = forest.score(features);
+        filled++;
+        if (filled >= k) {
+          let m = Infinity;
+          for (let j = 0; j < k; j++) if (last[j] < m) m = last[j];
+          if (m > ordinaryMax) ordinaryMax = m;
+        }
+      });
+    }
+  }
+  const value = Math.min(1, Math.ceil((ordinaryMax + (opts.margin ?? 0.01)) * 1e4) / 1e4);
+  return { value, ordinaryMax, sessions };
+}

@@ -22,6 +22,7 @@ import {
   type ModelMeta,
 } from '../forest/index.js';
 import { VERSION } from '../version.js';
+import { calibrateThreshold } from './evaluate.js';
 
 /** How the threshold is chosen. */
 export type ThresholdChoice =
@@ -30,7 +31,12 @@ export type ThresholdChoice =
   /** the (1 − value) quantile of all training scores: about `value` of the training rows are at/above. */
   | { method: 'contamination'; value: number }
   /** needs labels: the lowest 4-decimal score with at most `value` of the rows labelled 0 at/above it. */
-  | { method: 'max-fpr'; value: number };
+  | { method: 'max-fpr'; value: number }
+  /**
+   * behaviour features only: replay seeded ordinary sessions through the shared feature window and take the
+   * highest score any of them holds for `consecutive` requests in a row, plus `margin` (src/train/evaluate.ts).
+   */
+  | { method: 'calibrate'; sessions: number; consecutive?: number; minEvents?: number; margin?: number; seed?: number };
 
 export interface TrainOptions {
   /** CSV path ('-' = stdin). */
@@ -198,6 +204,7 @@ export function chooseThreshold(
   labels: Uint8Array | null,
 ): { value: number; method: string } {
   if (choice.method === 'auto') return { value: 0.5, method: 'auto (score >= 0.5)' };
+  if (choice.method === 'calibrate') throw new PathHelmError('PH_ERR_INTERNAL', 'calibrate needs the forest; use trainFromCsv');
   if (choice.method === 'contamination') {
     const f = choice.value;
     if (!(f > 0 && f < 0.5)) throw new PathHelmError('PH_ERR_USAGE', `--contamination must be "auto" or a fraction in (0, 0.5), got ${f}`);
@@ -216,6 +223,10 @@ export function chooseThreshold(
   const pivot = normal[n - 1 - allowed]; // the highest score that must stay below
   const value = Math.ceil((pivot + 1e-9) * 1e4) / 1e4;
   return { value, method: `max-fpr ${r} (score >= value flags at most ${allowed} of ${n} training rows labelled 0)` };
+}
+
+function isBehaviourFeatureSet(features: readonly string[]): boolean {
+  return features.length === FEATURE_NAMES.length && features.every((f, i) => f === FEATURE_NAMES[i]);
 }
 
 /** Trains a model from a CSV file. Throws PathHelmError (PH_ERR_CSV naming line and column, PH_ERR_USAGE). */
@@ -283,7 +294,18 @@ export function trainFromCsv(opts: TrainOptions): TrainResult {
   const quantiles: Record<string, number> = {};
   for (const [name, q] of SCORE_QUANTILES) quantiles[name] = round(quantile(sorted, q), 9);
   const labels = cols.labelColumn === null ? null : matrix.labels.subarray(0, rows);
-  const threshold = chooseThreshold(thresholdChoice, sorted, scores, labels);
+  let threshold: { value: number; method: string };
+  if (thresholdChoice.method === 'calibrate') {
+    if (!isBehaviourFeatureSet(cols.features)) {
+      throw new PathHelmError('PH_ERR_USAGE', `--calibrate replays sessions through the behaviour features; the model's features must be exactly ${FEATURE_NAMES.join(',')}`);
+    }
+    const c = thresholdChoice;
+    const cal = calibrateThreshold(forest, c);
+    threshold = {
+      value: cal.value,
+      method: `calibrate: highest ${c.consecutive ?? 3}-in-a-row score of ${cal.sessions} replayed sessions per ordinary profile (seed ${c.seed ?? 1009}, windows of >= ${c.minEvents ?? 20} events) was ${round(cal.ordinaryMax, 4)}, + margin ${c.margin ?? 0.01}`,
+    };
+  } else threshold = chooseThreshold(thresholdChoice, sorted, scores, labels);
   threshold.value = round(threshold.value, 9);
 
   let metrics: ModelMeta['metrics'] = null;
@@ -301,7 +323,7 @@ export function trainFromCsv(opts: TrainOptions): TrainResult {
   const featureSummary = summary.result();
   const training: Record<string, unknown> = { data: opts.data === '-' ? 'stdin' : basename(opts.data), rows, skippedRows: skipped };
   if (cols.labelColumn !== null) training.labelColumn = cols.labelColumn;
-  if (cols.features.length === FEATURE_NAMES.length && cols.features.every((f, i) => f === FEATURE_NAMES[i])) {
+  if (isBehaviourFeatureSet(cols.features)) {
     // The shared behaviour features: record what the gateway needs to score like the training data did.
     training.featureSet = 'behaviour';
     training.windowMs = DEFAULT_WINDOW_MS;

@@ -18,14 +18,19 @@ interface TrainFlags {
   seed: number;
   contamination?: string;
   maxFpr?: number;
+  calibrate?: number;
+  consecutive: number;
+  minEvents: number;
   out: string;
   json?: boolean;
   skipInvalid?: boolean;
 }
 
 function thresholdChoice(flags: TrainFlags): ThresholdChoice {
-  if (flags.contamination !== undefined && flags.maxFpr !== undefined) {
-    throw new PathHelmError('PH_ERR_USAGE', 'use either --contamination or --max-fpr, not both');
+  const chosen = [flags.contamination, flags.maxFpr, flags.calibrate].filter((v) => v !== undefined).length;
+  if (chosen > 1) throw new PathHelmError('PH_ERR_USAGE', 'use one of --contamination, --max-fpr and --calibrate');
+  if (flags.calibrate !== undefined) {
+    return { method: 'calibrate', sessions: flags.calibrate, consecutive: flags.consecutive, minEvents: flags.minEvents };
   }
   if (flags.maxFpr !== undefined) return { method: 'max-fpr', value: flags.maxFpr };
   const c = flags.contamination;
@@ -53,6 +58,9 @@ export function register(program: Command): void {
     .option('--seed <s>', 'random seed (same data and seed → identical model)', intOption('--seed', 0), DEFAULT_TRAIN.seed)
     .option('--contamination <auto|fraction>', 'threshold: "auto" = score >= 0.5, or a fraction f = the (1-f) quantile of training scores')
     .option('--max-fpr <r>', 'threshold from labels: at most this share of rows labelled 0 at/above it', numberOption('--max-fpr', 0, 0.999))
+    .option('--calibrate <sessions>', 'threshold: replay this many seeded sessions per ordinary profile; the lowest score none of them holds for --consecutive requests, + 0.01 (behaviour features only)', intOption('--calibrate', 1))
+    .option('--consecutive <k>', 'with --calibrate: consecutive scored requests that block (gateway ml.consecutive)', intOption('--consecutive', 1), 3)
+    .option('--min-events <n>', 'with --calibrate: events before a client is scored (gateway behaviour.minEvents)', intOption('--min-events', 1), 20)
     .option('--out <file>', 'model file to write', 'models/model.json')
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--skip-invalid', 'skip (and count) malformed rows instead of failing on the first')

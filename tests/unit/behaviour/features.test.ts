@@ -70,7 +70,6 @@ function naive(all: BehaviourEvent[], upto: number, now: number, maxEvents: numb
   out[F.throttled_ratio] = share((e) => e.decision === 'THROTTLE');
   out[F.error_ratio] = share((e) => e.status >= 400);
   out[F.not_found_distinct_log] = Math.log1p(nf.size);
-  out[F.auth_fail_ratio] = share((e) => e.status === 401 || e.status === 403);
   out[F.write_ratio] = share((e) => !['GET', 'HEAD', 'OPTIONS'].includes(e.method));
   out[F.seq_id_ratio] = seq / n;
   return out;
@@ -169,7 +168,7 @@ describe('BehaviourWindow', () => {
     w.push({ t: 100_000, method: 'POST', path: '/api/login', status: 401, decision: 'ALLOW' });
     w.extract(100_000, x);
     expect(w.size).toBe(1);
-    expect(x[F.auth_fail_ratio]).toBe(1);
+    expect(x[F.error_ratio]).toBe(1);
     expect(x[F.write_ratio]).toBe(1);
   });
 
@@ -214,7 +213,8 @@ describe('BehaviourWindow', () => {
 
   it('recognises id sequences only on the same route', () => {
     expect(isSequentialId('/api/items/7', '/api/items/8')).toBe(true);
-    expect(isSequentialId('/api/items/9', '/api/items/7')).toBe(true);
+    expect(isSequentialId('/api/items/9', '/api/items/8')).toBe(true);
+    expect(isSequentialId('/api/items/9', '/api/items/7')).toBe(false);
     expect(isSequentialId('/api/items/7', '/api/items/7')).toBe(false);
     expect(isSequentialId('/api/items/7', '/api/items/10')).toBe(false);
     expect(isSequentialId('/api/users/7', '/api/items/8')).toBe(false);
