@@ -8,7 +8,8 @@
 // Why SHA-256 and not bcrypt/scrypt/argon2: the secret is 40 base62 characters (≈238 bits) from
 // the CSPRNG, so guessing a preimage is infeasible whatever the hash speed; slow password hashes exist
 // for low-entropy human passwords and would cost milliseconds on every request. The hash covers the
-// whole key (id included), and comparison is constant-time (timingSafeEqual).
+// whole key (id included), and comparison is constant-time (timingSafeEqual). `serve` memoizes a
+// key string that passed the check in memory (src/keys/table.ts) so repeat requests skip the hash.
 
 import { hash as cryptoHash, randomBytes, timingSafeEqual } from 'node:crypto';
 

