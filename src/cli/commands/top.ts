@@ -10,7 +10,13 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { PathHelmError } from '../../errors.js';
 import { loadConfig } from '../../config/load.js';
-import { noColor, openTop, runInteractive, snapshotJson, snapshotText } from '../../tui/top.js';
+import type * as Tui from '../../tui/top.js';
+
+/** Loads Ink/React only when `top` runs (other commands start faster), in React's production build. */
+async function loadTui(): Promise<typeof Tui> {
+  process.env.NODE_ENV ??= 'production';
+  return import('../../tui/top.js');
+}
 
 interface Flags {
   db?: string;
@@ -42,6 +48,7 @@ export function register(program: Command): void {
       if (flags.model && !existsSync(flags.model)) {
         throw new PathHelmError('PH_ERR_MODEL', `--model ${flags.model} does not exist`);
       }
+      const { noColor, openTop, runInteractive, snapshotJson, snapshotText } = await loadTui();
       const ctx = await openTop({ db: flags.url ? undefined : config.db, url: flags.url, model });
       const interactive = !flags.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
       if (!interactive) {
