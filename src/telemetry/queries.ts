@@ -55,28 +55,33 @@ export function lastDecisions(db: Db, n: number, uptoId: number = Number.MAX_SAF
 export interface LogSummary {
   firstTs: number | null;
   lastTs: number | null;
+  /** Rows counted below: those with fromId < rowid <= uptoId. */
   total: number;
   byDecision: { ALLOW: number; THROTTLE: number; BLOCK: number };
+  /** Timestamp of the first counted row (null when none). */
+  countedSinceTs: number | null;
   /** Mode of the newest row (what the gateway runs in now), null when empty. */
   mode: string | null;
 }
 
-/** Counts by decision up to rowid `uptoId` and the log's first/last timestamps. */
-export function logSummary(db: Db, uptoId: number = Number.MAX_SAFE_INTEGER): LogSummary {
+/**
+ * Counts by decision over the rowid range (fromId, uptoId] plus the log's first/last timestamps.
+ * Everything here is an index or rowid-range read, so it stays cheap however large the log is.
+ */
+export function logSummary(db: Db, uptoId: number = Number.MAX_SAFE_INTEGER, fromId = 0): LogSummary {
   const byDecision = { ALLOW: 0, THROTTLE: 0, BLOCK: 0 };
   let total = 0;
   for (const r of db
-    .prepare('SELECT decision, COUNT(*) AS n FROM decisions WHERE id <= ? GROUP BY decision')
-    .all(uptoId) as Array<{ decision: keyof typeof byDecision; n: number }>) {
+    .prepare('SELECT decision, COUNT(*) AS n FROM decisions WHERE id > ? AND id <= ? GROUP BY decision')
+    .all(fromId, uptoId) as Array<{ decision: keyof typeof byDecision; n: number }>) {
     if (r.decision in byDecision) byDecision[r.decision] += r.n;
     total += r.n;
   }
-  const span = db.prepare('SELECT MIN(ts) AS firstTs, MAX(ts) AS lastTs FROM decisions').get() as {
-    firstTs: number | null;
-    lastTs: number | null;
-  };
+  const firstTs = (db.prepare('SELECT MIN(ts) FROM decisions').pluck().get() as number | null) ?? null;
+  const lastTs = (db.prepare('SELECT MAX(ts) FROM decisions').pluck().get() as number | null) ?? null;
+  const countedSinceTs = (db.prepare('SELECT ts FROM decisions WHERE id > ? ORDER BY id LIMIT 1').pluck().get(fromId) as number | undefined) ?? null;
   const last = db.prepare('SELECT mode FROM decisions ORDER BY id DESC LIMIT 1').get() as { mode: string } | undefined;
-  return { ...span, total, byDecision, mode: last?.mode ?? null };
+  return { firstTs, lastTs, total, byDecision, countedSinceTs, mode: last?.mode ?? null };
 }
 
 export interface ClientAggregate {

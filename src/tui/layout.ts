@@ -321,14 +321,16 @@ export function mainLines(v: TopView, ui: UiState, meta: Meta, size: Size, now: 
       width,
     ),
   );
-  const spark = sparkBuckets(v.perSecond, Math.max(8, width - 32));
+  const tail = ` · counts since ${v.countsSinceTs !== null ? fmtTime(v.countsSinceTs) : '-'} · ${fmtCount(v.lastId)} rows in log`;
+  const sparkW = Math.max(8, width - 6 - 16 - tail.length);
+  const spark = sparkBuckets(v.perSecond, sparkW);
   const peak = Math.max(0, ...spark.values);
   lines.push(
     clampLine(
       [
         { text: 'rate  ', dim: true },
         { text: sparkline(spark.values), color: 'cyan' },
-        { text: ` max ${fmtRate(peak)}/s · ${spanLabel(spark.values.length * spark.bucketS)} · ${fmtCount(v.total)} total`, dim: true },
+        { text: ` max ${fmtRate(peak)}/s · ${spanLabel(spark.values.length * spark.bucketS)}${tail}`, dim: true },
       ],
       width,
     ),

@@ -94,7 +94,10 @@ export function parseFilter(text: string): Filter {
 
 export interface TopView {
   firstTs: number | null;
+  /** Decisions counted in byDecision (since countsSinceTs). */
   total: number;
+  /** Start of the counted window: the first seeded row (db) or the gateway's start (admin API). */
+  countsSinceTs: number | null;
   byDecision: { ALLOW: number; THROTTLE: number; BLOCK: number };
   mode: string | null;
   /** Requests per second over the last 5 complete seconds. */
@@ -123,6 +126,7 @@ export class TopModel {
   lastId = 0;
   firstTs: number | null = null;
   total = 0;
+  countsSinceTs: number | null = null;
   byDecision = { ALLOW: 0, THROTTLE: 0, BLOCK: 0 };
   mode: string | null = null;
   keyNames = new Map<string, string>();
@@ -145,6 +149,7 @@ export class TopModel {
   seed(summary: LogSummary, uptoId: number, clients: ClientAggregate[], perSecond: { since: number; counts: number[] }): void {
     this.firstTs = summary.firstTs;
     this.total = summary.total;
+    this.countsSinceTs = summary.countedSinceTs;
     this.byDecision = { ...summary.byDecision };
     this.mode = summary.mode;
     this.lastId = uptoId;
@@ -169,6 +174,7 @@ export class TopModel {
       this.total++;
       if (r.decision in this.byDecision) this.byDecision[r.decision]++;
       if (this.firstTs === null || r.ts < this.firstTs) this.firstTs = r.ts;
+      if (this.countsSinceTs === null) this.countsSinceTs = r.ts;
       this.mode = r.mode;
       this.pushFeed(r);
       this.pushLatency(r.latencyMs);
@@ -244,6 +250,7 @@ export class TopModel {
     return {
       firstTs: this.firstTs,
       total: this.total,
+      countsSinceTs: this.countsSinceTs,
       byDecision: { ...this.byDecision },
       mode: this.mode,
       rate: last5 / 5,

@@ -42,7 +42,10 @@ export interface TopSource {
 
 /** Rows read per poll at most; a backlog (after a pause) is caught up over the next polls. */
 export const POLL_BATCH = 50_000;
-/** Rows used to seed the clients table and the sparkline at start (a rowid range: cheap at any size). */
+/**
+ * Rows used to seed the header counts, the clients table and the sparkline at start: a rowid range,
+ * so starting is equally quick on a log of a day at 10k/s (~10^9 rows) as on a fresh one.
+ */
 export const SEED_ROWS = 200_000;
 const REFRESH_NAMES_MS = 5_000;
 
@@ -61,7 +64,7 @@ export class DbSource implements TopSource {
       const upto = latestId(this.db);
       const from = Math.max(0, upto - SEED_ROWS);
       const since = (Math.floor(now / 1000) - RATE_SECONDS + 1) * 1000;
-      model.seed(logSummary(this.db, upto), upto, clientAggregates(this.db, from, upto, CLIENT_CAP), {
+      model.seed(logSummary(this.db, upto, from), upto, clientAggregates(this.db, from, upto, CLIENT_CAP), {
         since,
         counts: rateBuckets(this.db, since, now + 1, 1000, from, upto),
       });
@@ -199,6 +202,7 @@ export class UrlSource implements TopSource {
     const n = (k: string) => (typeof t[k] === 'number' ? (t[k] as number) : 0);
     model.byDecision = { ALLOW: n('ALLOW'), THROTTLE: n('THROTTLE'), BLOCK: n('BLOCK') };
     model.total = typeof t.requests === 'number' ? t.requests : n('ALLOW') + n('THROTTLE') + n('BLOCK');
+    if (this.startedAt !== null) model.countsSinceTs = this.startedAt;
   }
 
   async detail(): Promise<ClientDetail | null> {

@@ -87,6 +87,8 @@ export function snapshotJson(ctx: TopContext, now: number = Date.now()): unknown
     uptimeMs: ctx.source.uptimeMs(now),
     firstTs: v.firstTs,
     lastId: v.lastId,
+    /** Counts cover the decisions since countsSinceTs (the last SEED_ROWS rows at start, then every new one). */
+    countsSinceTs: v.countsSinceTs,
     total: v.total,
     byDecision: v.byDecision,
     requestsPerSecond: v.rate,

@@ -24,8 +24,9 @@ describe('decision log queries', () => {
     expect(decisionsAfter(ro, 0, 1)).toHaveLength(1);
     expect(decisionsAfter(ro, 0, 10)[0]).toMatchObject({ clientIp: 'a', mode: 'monitor', wouldDecision: 'BLOCK', decision: 'ALLOW' });
     expect(lastDecisions(ro, 2).map((r) => r.id)).toEqual([2, 3]);
-    expect(logSummary(ro)).toEqual({ firstTs: T0, lastTs: T0 + 2, total: 3, byDecision: { ALLOW: 1, THROTTLE: 1, BLOCK: 1 }, mode: 'enforce' });
+    expect(logSummary(ro)).toEqual({ firstTs: T0, lastTs: T0 + 2, total: 3, byDecision: { ALLOW: 1, THROTTLE: 1, BLOCK: 1 }, countedSinceTs: T0, mode: 'enforce' });
     expect(logSummary(ro, 1).total).toBe(1);
+    expect(logSummary(ro, 3, 1)).toMatchObject({ total: 2, byDecision: { ALLOW: 0, THROTTLE: 1, BLOCK: 1 }, countedSinceTs: T0 + 1, firstTs: T0 });
     expect(clientAggregates(ro, 0, 3, 10)).toEqual([
       { clientIp: 'a', keyId: null, requests: 2, throttled: 1, blocked: 0, maxScore: null, lastTs: T0 + 2 },
       { clientIp: 'b', keyId: null, requests: 1, throttled: 0, blocked: 1, maxScore: null, lastTs: T0 + 1 },

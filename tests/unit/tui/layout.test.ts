@@ -40,7 +40,7 @@ describe('main screen layout', () => {
     expect(l1).toMatch(/^PathHelm top enforce model default\.json db \/tmp\/x\.db/);
     expect(l1).toMatch(/log since \d\d:\d\d:\d\d \(\d+s\)$/);
     expect(l2).toMatch(/req\/s \S+\s+ALLOW 30\s+THROTTLE 1\s+BLOCK 1\s+p50 2\.0ms\s+p99 2\.0ms/);
-    expect(l3).toMatch(/^rate .* max \S+\/s · 5m · 32 total$/);
+    expect(l3).toMatch(/^rate .* max \S+\/s · 5m · counts since \d\d:\d\d:\d\d · \d+ rows in log$/);
     expect(text).toMatch(/CLIENTS \(14\)\s+sort: requests/);
     expect(text).toMatch(/CLIENT\s+KEY\s+REQS\s+THR%\s+BLK%\s+SCORE\s+BAN/);
     expect(text).toMatch(/FEED/);
