@@ -114,6 +114,15 @@ describe.skipIf(!HAS_TMUX)('pathhelm top in a pseudo-terminal (tmux)', () => {
     expect(feed).not.toContain('/api/first');
     expect(feed).not.toContain('/api/while-paused');
 
+    // follows a resize down to 80x24: the frame re-lays out to fit (no wrapped rows)
+    spawnSync('tmux', ['resize-window', '-t', session, '-x', '80', '-y', '24']);
+    const small = await until(() => {
+      const rows = screen().replace(/\n+$/, '').split('\n');
+      return rows.length <= 24 && rows.every((r) => Array.from(r).length <= 80) && rows.at(-1)!.includes('q quit') && rows;
+    }, 5000, 'the 80x24 re-layout');
+    expect(small[0]).toMatch(/^PathHelm top/);
+    expect(small.join('\n')).toContain('FEED');
+
     // help and back
     keys('?');
     await until(() => screen().includes('HELP'), 3000, 'help');
