@@ -140,7 +140,9 @@ function micro() {
 function heapMb() {
   globalThis.gc?.();
   globalThis.gc?.();
-  return process.memoryUsage().heapUsed / 1048576;
+  // Typed-array backing stores live outside the JS heap (arrayBuffers): count both.
+  const m = process.memoryUsage();
+  return (m.heapUsed + m.arrayBuffers) / 1048576;
 }
 
 function memory() {
@@ -167,5 +169,5 @@ if (!memoryOnly) {
   for (const r of micro()) console.log(`${r.nsPerOp.toFixed(0).padStart(6)} ns/op  ${r.name}`);
 }
 for (const m of microOnly ? [] : memory()) {
-  console.log(`1,000,000 distinct IPv4 clients, maxClients ${m.maxClients.toLocaleString('en')}: tracked ${m.tracked.toLocaleString('en')}, evicted ${m.evictions.toLocaleString('en')}; heap growth ${m.samples.map(([n, mb]) => `${(n / 1000).toFixed(0)}k→${mb.toFixed(1)} MB`).join(', ')}`);
+  console.log(`1,000,000 distinct IPv4 clients, maxClients ${m.maxClients.toLocaleString('en')}: tracked ${m.tracked.toLocaleString('en')}, evicted ${m.evictions.toLocaleString('en')}; heap + array buffers growth ${m.samples.map(([n, mb]) => `${(n / 1000).toFixed(0)}k→${mb.toFixed(1)} MB`).join(', ')}`);
 }
