@@ -16,6 +16,7 @@ export const BIN = fileURLToPath(new URL('../../../bin/pathhelm.js', import.meta
 
 export interface Backend {
   url: string;
+  server: Server;
   /** Headers of every request the backend received, in order. */
   seen: IncomingHttpHeaders[];
   close(): Promise<void>;
@@ -36,6 +37,7 @@ export async function startEchoBackend(): Promise<Backend> {
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
+    server,
     seen,
     close: () =>
       new Promise<void>((r) => {
