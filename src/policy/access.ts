@@ -64,7 +64,21 @@ export function compileList(entries: readonly string[], key: string): { ips: Cid
   return { ips: CidrSet.compile(cidrs, key), keyIds };
 }
 
-/** Matcher for auth.publicPaths: exact paths, or prefixes ending in `*`. */
+/**
+ * True when a path has no dot segments, encoded dots/slashes, backslashes or empty segments: the
+ * backend cannot resolve it to a different path than the prefix it appears to be under.
+ */
+function isPlainPath(path: string): boolean {
+  if (path.indexOf('/.') >= 0 || path.indexOf('//') >= 0 || path.indexOf('\\') >= 0) return false;
+  const pct = path.indexOf('%');
+  if (pct >= 0 && /%(2e|2f|5c)/i.test(path)) return false;
+  return true;
+}
+
+/**
+ * Matcher for auth.publicPaths: exact paths, or prefixes ending in `*`. A prefix only matches plain
+ * paths, so `/docs/../admin` (or `/docs/%2e%2e/admin`) never skips auth because of `/docs/*`.
+ */
 export function publicPathMatcher(paths: readonly string[]): (path: string) => boolean {
   const exact = new Set<string>();
   const prefixes: string[] = [];
@@ -75,7 +89,7 @@ export function publicPathMatcher(paths: readonly string[]): (path: string) => b
   if (exact.size === 0 && prefixes.length === 0) return () => false;
   return (path) => {
     if (exact.has(path)) return true;
-    for (let i = 0; i < prefixes.length; i++) if (path.startsWith(prefixes[i])) return true;
+    for (let i = 0; i < prefixes.length; i++) if (path.startsWith(prefixes[i])) return isPlainPath(path);
     return false;
   };
 }
@@ -109,6 +123,7 @@ export function createAccessPasses(config: AccessConfig, deps: AccessDeps): Acce
   const keys = deps.keys;
   const authRequired = config.auth.required;
   const keyHeader = config.auth.header.toLowerCase();
+  const keyInAuthz = keyHeader === 'authorization'; // then only the Bearer form is read
   const stripKey = keyHeader;
   const stripAuthz = 'authorization';
   const stripBoth = `${keyHeader},authorization`;
@@ -160,7 +175,7 @@ export function createAccessPasses(config: AccessConfig, deps: AccessDeps): Acce
       if (!authRequired) return undefined;
       // Read rawHeaders, not req.headers: node builds that object lazily and nothing else needs it.
       const req = ctx.req;
-      let presented = rawHeader(req.rawHeaders, keyHeader); // several copies are joined: never a valid key
+      let presented = keyInAuthz ? undefined : rawHeader(req.rawHeaders, keyHeader); // copies are joined: never valid
       if (presented !== undefined) {
         ctx.stripHeaders = stripKey; // never forwarded (the HTTP forwarder drops stripHeaders)
         if ((req as { upgrade?: boolean }).upgrade) delete req.headers[keyHeader]; // WebSocket upgrades forward req.headers

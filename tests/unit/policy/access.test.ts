@@ -73,6 +73,14 @@ describe('access passes', () => {
     expect(run(access.passes, ctxFor('1.1.1.1', {}, `/api?api_key=${good.key}`))).toMatchObject({ reason: 'auth_missing' });
   });
 
+  it('auth.header "authorization" reads only the Bearer form', () => {
+    const { access, good } = setup({ auth: { ...DEFAULT_CONFIG.auth, header: 'authorization' } });
+    const ctx = ctxFor('1.1.1.1', { authorization: `Bearer ${good.key}` });
+    expect(run(access.passes, ctx)).toBeUndefined();
+    expect(ctx.keyId).toBe(good.rec.id);
+    expect(run(access.passes, ctxFor('1.1.1.1', { authorization: good.key }))).toMatchObject({ reason: 'auth_missing' });
+  });
+
   it('reads the key case-insensitively from rawHeaders; duplicates are invalid; upgrades lose req.headers copies', () => {
     const { access, good } = setup();
     const ctx = ctxFor('1.1.1.1');
@@ -93,6 +101,10 @@ describe('access passes', () => {
     expect(run(access.passes, ctxFor('1.1.1.2', {}, '/health'))).toBeUndefined();
     expect(run(access.passes, ctxFor('1.1.1.3', {}, '/docs/a/b'))).toBeUndefined();
     expect(run(access.passes, ctxFor('1.1.1.4', {}, '/healthz'))).toMatchObject({ reason: 'auth_missing' });
+    // Regression (path traversal past a public prefix): the backend would resolve these to /admin.
+    for (const p of ['/docs/../admin', '/docs/%2e%2e/admin', '/docs/%2E%2e/admin', '/docs/..%2fadmin', '/docs//x', '/docs/a\\..\\b']) {
+      expect(run(access.passes, ctxFor('1.1.1.6', {}, p)), p).toMatchObject({ reason: 'auth_missing' });
+    }
     const off = setup({ auth: { ...DEFAULT_CONFIG.auth, required: false } });
     expect(run(off.access.passes, ctxFor('1.1.1.5'))).toBeUndefined();
   });
