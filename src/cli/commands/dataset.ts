@@ -57,6 +57,6 @@ const registerGenerate: DatasetSubcommand = (dataset) => {
 export const DATASET_SUBCOMMANDS: DatasetSubcommand[] = [registerGenerate, registerExport];
 
 export function register(program: Command): void {
-  const dataset = program.command('dataset').description('make training data: generate synthetic traffic features');
+  const dataset = program.command('dataset').description('make training data: generate synthetic traffic, or export the features of live traffic');
   for (const sub of DATASET_SUBCOMMANDS) sub(dataset);
 }
