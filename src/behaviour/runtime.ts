@@ -75,10 +75,7 @@ export function closeBehaviourRuntimes(): void {
 export function createBehaviourRuntime(config: Readonly<Pick<PathHelmConfig, 'mode' | 'behaviour' | 'ml' | 'bans' | 'rateLimit'>>, deps: BehaviourRuntimeDeps = {}): BehaviourRuntime {
   const now = deps.now ?? Date.now;
   let model: ModelHolder | null = null;
-  // TEMPORARY (until models/default.json is committed by the dataset issue): the untouched default path with
-  // no model file anywhere runs rules only instead of failing every gateway start.
-  const noDefaultModel = config.ml.model !== null && config.ml.model === DEFAULT_CONFIG.ml.model && !existsSync(resolveModelPath(config.ml.model));
-  if (config.behaviour.enabled && config.ml.model !== null && !noDefaultModel) {
+  if (config.behaviour.enabled && config.ml.model !== null) {
     model = new ModelHolder(resolveModelPath(config.ml.model), { blockThreshold: config.ml.blockThreshold, flagThreshold: config.ml.flagThreshold }, deps.loader ?? loadServeModel);
     model.load();
   }

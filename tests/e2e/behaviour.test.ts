@@ -196,6 +196,23 @@ describe('behaviour engine (built binary, demo backend, real SQLite)', () => {
     await stop(child);
   }, 60_000);
 
+  it('refuses to start with a missing or bad model (exit 5, PH_ERR_MODEL naming the file); --no-model runs rules only', async () => {
+    const missing = cli(['serve', '--port', '0', '--db', join(dir, 'x.db'), '--model', join(dir, 'nope.json')]);
+    expect(missing.status).toBe(5);
+    expect(missing.stderr).toMatch(/nope\.json: model file not found.*PH_ERR_MODEL/);
+    writeFileSync(join(dir, 'bad.json'), '{"format":"pathhelm-iforest","version":1,');
+    const bad = cli(['serve', '--port', '0', '--db', join(dir, 'x.db'), '--model', join(dir, 'bad.json')]);
+    expect(bad.status).toBe(5);
+    expect(bad.stderr).toContain('bad.json');
+    // default: the shipped model, even from a directory without models/
+    const { child, out } = await startServe(['--db', join(dir, 'x.db')]);
+    expect(out()).toMatch(/models\/default\.json loaded/);
+    await stop(child);
+    const { child: rulesOnly, out: out2 } = await startServe(['--db', join(dir, 'x.db'), '--no-model']);
+    expect(out2()).not.toMatch(/loaded/);
+    await stop(rulesOnly);
+  }, 60_000);
+
   it('monitor: nothing is stopped and the rows say what would have been', async () => {
     const db = join(dir, 'monitor.db');
     const { child, url } = await startServe(['--db', db, '--model', goodModel, '--mode', 'monitor']);

@@ -12,6 +12,7 @@ import { isPathHelmError } from '../../errors.js';
 import { startGateway } from '../../gateway/server.js';
 import { demoKeyHelp } from '../../keys/demo.js';
 import { onModelEvent, reloadModels } from '../../behaviour/model.js';
+import { loadServeModel, resolveModelPath } from '../../behaviour/runtime.js';
 import { startBackend, type BackendHandle } from '../../sim/backend.js';
 
 interface Opts {
@@ -55,6 +56,8 @@ export function register(program: Command): void {
           ml: opts.model === undefined ? undefined : { model: opts.model === false ? null : opts.model },
         },
       });
+      // A missing or bad model is a start-up error (PH_ERR_MODEL), checked before anything starts.
+      if (loaded.behaviour.enabled && loaded.ml.model !== null) loadServeModel(resolveModelPath(loaded.ml.model));
       const token = resolveGatewayToken(loaded).token;
       let backend: BackendHandle | null = null;
       let config: PathHelmConfig = { ...loaded, gatewayToken: token };
