@@ -141,15 +141,33 @@ function ensureWrk() {
 
 const toMs = (v, unit) => Number(v) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
 
-function wrk(url, seconds) {
+/** CPU seconds (user + system, all threads) a process has used so far. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ
+}
+
+function wrk(url, seconds, pids = []) {
+  const before = pids.map(cpuSeconds);
   const r = spawnSync('taskset', ['-c', '1', 'wrk', '-t1', '-c50', `-d${seconds}s`, '--latency', `${url}/api/items/1`], { encoding: 'utf8' });
+  const cpu = pids.map((p, i) => cpuSeconds(p) - before[i]);
+  const total = /(\d+) requests in/.exec(r.stdout);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
   const p50 = /^\s+50%\s+([\d.]+)(us|ms|s)/m.exec(r.stdout);
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)/m.exec(r.stdout);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
   const errors = /Socket errors: (.*)/.exec(r.stdout);
   if (!rps || !p50 || !p99) throw new Error(`wrk failed: ${r.stdout}${r.stderr}`);
-  return { rps: Number(rps[1]), p50: toMs(p50[1], p50[2]), p99: toMs(p99[1], p99[2]), non2xx: non2xx ? Number(non2xx[1]) : 0, errors: errors ? errors[1] : '' };
+  const n = total ? Number(total[1]) : 0;
+  return {
+    rps: Number(rps[1]),
+    p50: toMs(p50[1], p50[2]),
+    p99: toMs(p99[1], p99[2]),
+    non2xx: non2xx ? Number(non2xx[1]) : 0,
+    errors: errors ? errors[1] : '',
+    // CPU µs per request of each process in `pids` (forwarder, backend): robust on a shared machine.
+    cpuUs: cpu.map((c) => (n ? (c * 1e6) / n : 0)),
+  };
 }
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
@@ -177,30 +195,40 @@ async function throughput() {
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 ? [...names].reverse() : names;
       for (const n of order) {
-        const res = wrk(targets[n].url, seconds);
+        const pids = n === 'direct' ? [backend.child.pid] : [targets[n].child.pid, backend.child.pid];
+        const res = wrk(targets[n].url, seconds, pids);
         if (res.non2xx || res.errors) throw new Error(`${n}: ${res.non2xx} non-2xx, socket errors ${res.errors}`);
         results[n].push(res);
-        console.error(`round ${r + 1} ${n.padEnd(10)} ${res.rps.toFixed(0).padStart(6)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms`);
+        const fwdCpu = n === 'direct' ? 0 : res.cpuUs[0];
+        console.error(`round ${r + 1} ${n.padEnd(10)} ${res.rps.toFixed(0).padStart(6)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms  forwarder CPU ${fwdCpu.toFixed(1)} µs/req`);
       }
     }
     const base = median(results.undici.map((x) => x.rps));
     const basep99 = median(results.undici.map((x) => x.p99));
+    const fwdCpu = (n) => (n === 'direct' ? 0 : median(results[n].map((x) => x.cpuUs[0])));
+    const backendCpu = median(names.flatMap((n) => results[n].map((x) => x.cpuUs[x.cpuUs.length - 1])));
     const rows = names.map((n) => {
       const rps = median(results[n].map((x) => x.rps));
       const p50 = median(results[n].map((x) => x.p50));
       const p99 = median(results[n].map((x) => x.p99));
-      return { n, rps, p50, p99, ratio: rps / base, p99ratio: p99 / basep99 };
+      // One core running backend + forwarder serves at most 1 / (backend CPU + forwarder CPU) req/s.
+      const cpuRatio = (backendCpu + fwdCpu('undici')) / (backendCpu + fwdCpu(n));
+      return { n, rps, p50, p99, ratio: rps / base, p99ratio: p99 / basep99, cpu: fwdCpu(n), cpuRatio };
     });
     const label = { direct: 'backend directly (no proxy)', undici: 'bare undici Pool + pool.stream', 'http-proxy': 'http-proxy 1.18.1 (keep-alive agent)', serve: '`pathhelm serve` (decision log on)' };
     const cpu = cpus()[0].model.trim();
     console.log(`\nnode ${process.version}; ${cpu} × ${cpus().length}; ${rounds} alternating rounds × ${seconds}s; backend + forwarder on CPU 0, wrk -t1 -c50 --latency on CPU 1; GET /api/items/1 (193-byte JSON)\n`);
-    console.log('| target | req/s (median) | × bare undici | p50 ms | p99 ms | p99 × bare undici |');
-    console.log('|---|--:|--:|--:|--:|--:|');
+    console.log('| target | req/s (median) | × bare undici | p50 ms | p99 ms | p99 × bare undici | forwarder CPU µs/req | one-core capacity × bare undici |');
+    console.log('|---|--:|--:|--:|--:|--:|--:|--:|');
     for (const r of rows) {
-      console.log(`| ${label[r.n]} | ${r.rps.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p99ratio.toFixed(2)} |`);
+      console.log(
+        `| ${label[r.n]} | ${r.rps.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p99ratio.toFixed(2)} | ` +
+          `${r.n === 'direct' ? '—' : r.cpu.toFixed(1)} | ${r.cpuRatio.toFixed(2)} |`,
+      );
     }
-    const serveRatio = rows.find((r) => r.n === 'serve').ratio;
-    console.log(`\nserve / bare undici = ${serveRatio.toFixed(2)} (target ≥ 0.80)`);
+    console.log(`\nbackend CPU: ${backendCpu.toFixed(1)} µs/req (median over all runs)`);
+    const serve = rows.find((r) => r.n === 'serve');
+    console.log(`serve / bare undici: ${serve.ratio.toFixed(2)} by req/s, ${serve.cpuRatio.toFixed(2)} by CPU per request (target ≥ 0.80)`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));

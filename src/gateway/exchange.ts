@@ -158,6 +158,9 @@ export function sendError(
 ): void {
   ex.decision = decision;
   ex.reason = reason;
+  // Monitor mode forwards what the passes would refuse, but a request the gateway cannot forward
+  // (limits, malformed) is refused in both modes; would_decision then says the same.
+  if (ex.core.mode === 'monitor' && ex.wouldDecision === null) ex.wouldDecision = decision;
   const res = ex.res;
   if (res.headersSent || res.destroyed) {
     res.destroy();

@@ -193,6 +193,7 @@ export async function startGateway(config: Readonly<PathHelmConfig>, deps: Gatew
     ex.reason = reason;
     ex.status = status;
     ex.completed = true;
+    if (monitor && ex.wouldDecision === null) ex.wouldDecision = decision;
     const socket = ex.req.socket;
     if (socket.writable) socket.end(rawErrorResponse(status, reason, message, ex.requestId));
     else socket.destroy();

@@ -78,7 +78,9 @@ describe('enforce mode', () => {
 
 describe('monitor mode', () => {
   it('forwards what enforce would refuse and records would_decision with the reason', async () => {
-    const t = await startTestGateway(up.url, { mode: 'monitor' }, { passes });
+    const t = await startTestGateway(up.url, { mode: 'monitor', limits: { maxBodyBytes: 100 } }, { passes });
+    // A request the gateway cannot forward is refused in monitor mode too.
+    expect((await send(t.gw.url, { method: 'POST', path: '/too-big', body: Buffer.alloc(200) })).status).toBe(413);
     const denied = await send(t.gw.url, { path: '/denied' });
     expect(denied.status).toBe(200);
     expect(up.seen.at(-1)!.url).toBe('/denied');
@@ -87,6 +89,7 @@ describe('monitor mode', () => {
     const rows = readRows(t.dbPath);
     expect(rows.find((r) => r.path === '/denied')).toMatchObject({ status: 200, decision: 'ALLOW', would_decision: 'BLOCK', reason: 'denylist', mode: 'monitor' });
     expect(rows.find((r) => r.path === '/fine')).toMatchObject({ decision: 'ALLOW', would_decision: 'ALLOW', reason: 'ok', mode: 'monitor' });
+    expect(rows.find((r) => r.path === '/too-big')).toMatchObject({ status: 413, decision: 'BLOCK', would_decision: 'BLOCK', reason: 'body_too_large' });
     await t.dispose();
   });
 });
