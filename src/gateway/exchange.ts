@@ -160,7 +160,7 @@ export function sendError(
   ex.reason = reason;
   // Monitor mode forwards what the passes would refuse, but a request the gateway cannot forward
   // (limits, malformed) is refused in both modes; would_decision then says the same.
-  if (ex.core.mode === 'monitor' && ex.wouldDecision === null) ex.wouldDecision = decision;
+  if (ex.core.mode === 'monitor' && (decision !== 'ALLOW' || ex.wouldDecision === null)) ex.wouldDecision = decision;
   const res = ex.res;
   if (res.headersSent || res.destroyed) {
     res.destroy();
