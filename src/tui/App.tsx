@@ -52,7 +52,13 @@ function useTerminalSize(fixed: Size | undefined): Size {
   const [size, setSize] = useState<Size>(read);
   useEffect(() => {
     if (fixed) return;
-    const onResize = () => setSize(read());
+    // A terminal that shrinks pushes our rows up and Ink's first redraw (the old frame, new width) lands
+    // relative to a moved cursor. We own the (alternate) screen: clear it and home the cursor so the
+    // re-laid-out frame is drawn from the top row.
+    const onResize = () => {
+      stdout.write('\x1b[2J\x1b[H');
+      setSize(read());
+    };
     stdout.on('resize', onResize);
     return () => {
       stdout.off('resize', onResize);
