@@ -70,6 +70,19 @@ describe('analytics', () => {
     expect(a.upstreamLatency.p50).toBe(2 * (Math.ceil(0.5 * m) - 1));
   }, 60_000);
 
+  it('reads latencies from the append-only covering index (migration 5), not random-key ones', () => {
+    const { db } = tempDb();
+    const names = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'decisions'`).pluck().all() as string[]);
+    expect(names).toContain('decisions_ts_latency');
+    expect(names).toContain('decisions_anomaly');
+    expect(names).not.toContain('decisions_latency_ts');
+    expect(names).not.toContain('decisions_upstream_ts');
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN SELECT latency_ms FROM decisions INDEXED BY decisions_ts_latency WHERE ts >= 0 AND ts <= 1 AND latency_ms IS NOT NULL`)
+      .all() as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/COVERING INDEX decisions_ts_latency/);
+  });
+
   it('rankOffset is nearest-rank', () => {
     expect(rankOffset(0.5, 10)).toBe(4);
     expect(rankOffset(0.99, 10)).toBe(9);
