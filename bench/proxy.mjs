@@ -223,7 +223,7 @@ async function throughput() {
     for (const r of rows) {
       console.log(
         `| ${label[r.n]} | ${r.rps.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p99ratio.toFixed(2)} | ` +
-          `${r.n === 'direct' ? '—' : r.cpu.toFixed(1)} | ${r.cpuRatio.toFixed(2)} |`,
+          `${r.n === 'direct' ? '—' : r.cpu.toFixed(1)} | ${r.n === 'direct' ? '—' : r.cpuRatio.toFixed(2)} |`,
       );
     }
     console.log(`\nbackend CPU: ${backendCpu.toFixed(1)} µs/req (median over all runs)`);
