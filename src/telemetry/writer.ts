@@ -193,6 +193,21 @@ export function createBackendEventWriter(db: Db, opts?: WriterOptions): BatchWri
   return createBatchWriter<BackendEvent>(db, BACKEND_SQL, identity, opts);
 }
 
+const BACKEND_SQL_POSITIONAL = `INSERT INTO backend_events (ts, request_id, method, path, status, latency_ms) VALUES (?, ?, ?, ?, ?, ?)`;
+
+/** A BackendEvent as the positional row of the threaded backend writer. */
+export function backendEventRow(e: BackendEvent): unknown[] {
+  return [e.ts, e.requestId, e.method, e.path, e.status, e.latencyMs];
+}
+
+/**
+ * `backend_events` writer on a worker thread (same API): for a backend sharing its event loop with
+ * the gateway (`serve --demo`), so its commits never block proxying. `file` must exist (openDb first).
+ */
+export function createThreadedBackendEventWriter(file: string, opts?: ThreadedWriterOptions): BatchWriter<BackendEvent> {
+  return createThreadedWriter<BackendEvent>(file, BACKEND_SQL_POSITIONAL, backendEventRow, opts);
+}
+
 // ----------------------------------------------------------------------------------------------
 // Threaded writer. The event loop only queues events and, every flushIntervalMs, hands them over
 // as one JSON string (cheap to build natively and to copy between threads). The worker thread owns

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../../src/telemetry/db.js';
 import type { DecisionEvent } from '../../../src/telemetry/types.js';
-import { createBackendEventWriter, createDecisionWriter, createThreadedDecisionWriter } from '../../../src/telemetry/writer.js';
+import { createBackendEventWriter, createDecisionWriter, createThreadedBackendEventWriter, createThreadedDecisionWriter } from '../../../src/telemetry/writer.js';
 
 function event(i: number): DecisionEvent {
   return {
@@ -149,5 +149,15 @@ describe('threaded writer (what serve uses)', () => {
     expect(w.stats()).toMatchObject({ queued: 10, dropped: 5 });
     await w.close();
     expect(count(d)).toBe(10);
+  });
+
+  it('writes backend events on a thread too', async () => {
+    const d = open();
+    const w = createThreadedBackendEventWriter(d.name, { flushIntervalMs: 10 });
+    for (let i = 0; i < 40; i++) w.push({ ts: i, requestId: `b${i}`, method: 'GET', path: '/api/items/1', status: 200, latencyMs: 0.3 });
+    w.push({ ts: 99, requestId: null, method: 'POST', path: '/api/login', status: 403, latencyMs: 0.1 });
+    await w.close();
+    expect(count(d, 'backend_events')).toBe(41);
+    expect(d.prepare('SELECT request_id, method, status FROM backend_events WHERE ts = 99').get()).toEqual({ request_id: null, method: 'POST', status: 403 });
   });
 });
