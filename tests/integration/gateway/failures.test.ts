@@ -155,6 +155,21 @@ describe('limits', () => {
     expect(Date.now() - started).toBeLessThan(2500);
   });
 
+  it('slow body: a request not complete within requestTimeoutMs → 408, upstream call cancelled', async () => {
+    const slow = await startTestGateway(up.url, { limits: { headersTimeoutMs: 200, requestTimeoutMs: 400 } });
+    try {
+      const out = await raw(slow.gw.url, 'POST /slow-body HTTP/1.1\r\nHost: x\r\nX-Request-ID: slow-body-1\r\nContent-Length: 100\r\n\r\n0123456789', { keepOpenMs: 3000 });
+      expect(out).toMatch(/^HTTP\/1\.1 408 /);
+      expect(out).toContain('"requestId":"slow-body-1"');
+      await slow.close();
+      const rows = rowFor(readRows(slow.dbPath), 'slow-body-1');
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ status: 408, decision: 'BLOCK', reason: 'request_timeout', path: '/slow-body' });
+    } finally {
+      await slow.dispose();
+    }
+  });
+
   it('a malformed request → 400 bad_request', async () => {
     const out = await raw(t.gw.url, 'THIS IS NOT HTTP\r\n\r\n');
     expect(out).toMatch(/^HTTP\/1\.1 400 /);
