@@ -132,6 +132,27 @@ async function startServe(dir, upstream, extra = []) {
   );
 }
 
+/**
+ * `serve` with the whole decision stack (issue 5): API key auth, per-key rate limits, the behaviour
+ * engine with the shipped model (window + 100-tree score + features JSON on every request) and the
+ * decision log, in enforce mode. The thresholds are set to 1 (a score never reaches it) so the one wrk
+ * client hammering one URL is scored on every request but never flagged or banned (it would be), and
+ * the key's limit is high enough to count but never throttle: every pass runs on every request.
+ */
+async function startServeFull(dir, upstream) {
+  const cfg = join(dir, 'full.config.json');
+  const db = join(dir, 'full.db');
+  writeFileSync(cfg, JSON.stringify({ rateLimit: { key: [{ limit: 1_000_000_000, windowMs: 1000 }] }, ml: { blockThreshold: 1, flagThreshold: 1 } }));
+  const add = spawnSync(process.execPath, [BIN, 'keys', 'add', 'bench', '--db', db, '--json'], { encoding: 'utf8' });
+  if (add.status !== 0) throw new Error(`keys add failed: ${add.stderr}`);
+  const key = JSON.parse(add.stdout).key;
+  const started = await startPinned(
+    [BIN, 'serve', '--port', '0', '--upstream', upstream, '--db', db, '--config', cfg, '--gateway-token', TOKEN],
+    /ready on (http:\/\/\S+)/,
+  );
+  return { ...started, headers: [`x-api-key: ${key}`] };
+}
+
 function ensureWrk() {
   if (spawnSync('wrk', ['--version']).error === undefined) return;
   console.log('wrk not found; installing it with apt-get (needs root)…');
@@ -147,9 +168,10 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ
 }
 
-function wrk(url, seconds, pids = []) {
+function wrk(url, seconds, pids = [], headers = []) {
   const before = pids.map(cpuSeconds);
-  const r = spawnSync('taskset', ['-c', '1', 'wrk', '-t1', '-c50', `-d${seconds}s`, '--latency', `${url}/api/items/1`], { encoding: 'utf8' });
+  const h = headers.flatMap((x) => ['-H', x]);
+  const r = spawnSync('taskset', ['-c', '1', 'wrk', '-t1', '-c50', `-d${seconds}s`, '--latency', ...h, `${url}/api/items/1`], { encoding: 'utf8' });
   const cpu = pids.map((p, i) => cpuSeconds(p) - before[i]);
   const total = /(\d+) requests in/.exec(r.stdout);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
@@ -187,16 +209,17 @@ async function throughput() {
     const profDir = join(ROOT, 'bench', 'profiles');
     if (flag('--profile')) mkdirSync(profDir, { recursive: true });
     targets.serve = await startServe(dir, backend.url, flag('--profile') ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
-    for (const k of ['undici', 'http-proxy', 'serve']) children.push(targets[k].child);
+    targets['serve-full'] = await startServeFull(dir, backend.url);
+    for (const k of ['undici', 'http-proxy', 'serve', 'serve-full']) children.push(targets[k].child);
 
     const names = Object.keys(targets);
     const results = Object.fromEntries(names.map((n) => [n, []]));
-    for (const n of names) wrk(targets[n].url, 2); // warm-up (JIT, pools, db)
+    for (const n of names) wrk(targets[n].url, 2, [], targets[n].headers); // warm-up (JIT, pools, db)
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 ? [...names].reverse() : names;
       for (const n of order) {
         const pids = n === 'direct' ? [backend.child.pid] : [targets[n].child.pid, backend.child.pid];
-        const res = wrk(targets[n].url, seconds, pids);
+        const res = wrk(targets[n].url, seconds, pids, targets[n].headers);
         if (res.non2xx || res.errors) throw new Error(`${n}: ${res.non2xx} non-2xx, socket errors ${res.errors}`);
         results[n].push(res);
         const fwdCpu = n === 'direct' ? 0 : res.cpuUs[0];
@@ -215,7 +238,7 @@ async function throughput() {
       const cpuRatio = (backendCpu + fwdCpu('undici')) / (backendCpu + fwdCpu(n));
       return { n, rps, p50, p99, ratio: rps / base, p99ratio: p99 / basep99, cpu: fwdCpu(n), cpuRatio };
     });
-    const label = { direct: 'backend directly (no proxy)', undici: 'bare undici Pool + pool.stream', 'http-proxy': 'http-proxy 1.18.1 (keep-alive agent)', serve: '`pathhelm serve` (decision log on)' };
+    const label = { direct: 'backend directly (no proxy)', undici: 'bare undici Pool + pool.stream', 'http-proxy': 'http-proxy 1.18.1 (keep-alive agent)', serve: '`pathhelm serve` (decision log on)', 'serve-full': '`pathhelm serve` full stack (key auth + rate limits + behaviour scoring + log)' };
     const cpu = cpus()[0].model.trim();
     console.log(`\nnode ${process.version}; ${cpu} × ${cpus().length}; ${rounds} alternating rounds × ${seconds}s; backend + forwarder on CPU 0, wrk -t1 -c50 --latency on CPU 1; GET /api/items/1 (193-byte JSON)\n`);
     console.log('| target | req/s (median) | × bare undici | p50 ms | p99 ms | p99 × bare undici | forwarder CPU µs/req | one-core capacity × bare undici |');
@@ -229,6 +252,8 @@ async function throughput() {
     console.log(`\nbackend CPU: ${backendCpu.toFixed(1)} µs/req (median over all runs)`);
     const serve = rows.find((r) => r.n === 'serve');
     console.log(`serve / bare undici: ${serve.ratio.toFixed(2)} by req/s, ${serve.cpuRatio.toFixed(2)} by CPU per request (target ≥ 0.80)`);
+    const full = rows.find((r) => r.n === 'serve-full');
+    console.log(`serve full stack / bare undici: ${full.ratio.toFixed(2)} by req/s, ${full.cpuRatio.toFixed(2)} by CPU per request (target ≥ 0.80); p99 ${full.p99.toFixed(2)} ms vs ${rows.find((r) => r.n === 'undici').p99.toFixed(2)} ms`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));

@@ -17,7 +17,9 @@
 //   ml.flaggedRateFactor (own sliding-window limiter, reason `rate_limit_flagged`, 429).
 // - Allow-listed clients are scored and explained but never blocked, banned or limited.
 // - Monitor mode: verdicts are returned as usual (the server records them as would_decision and forwards);
-//   no ban is created, and the window is fed with the would-be decision so it evolves as in enforce mode.
+//   a block creates an in-memory shadow ban instead of a real one (never persisted, not in `bans list`), and
+//   while it lasts the client's rows say would_decision BLOCK `banned`, as enforce mode's would; the window is
+//   fed with the would-be decision so it evolves as in enforce mode.
 
 import type { Decision, PathHelmConfig, RateWindow } from '../config/types.js';
 import type { Pass, RequestContext, Verdict } from '../gateway/pipeline.js';
@@ -25,12 +27,20 @@ import { NUM_FEATURES, type BehaviourEvent } from '../behaviour/features.js';
 import type { BehaviourScorer } from '../behaviour/scorer.js';
 import { BehaviourTracker, type ClientState } from '../behaviour/tracker.js';
 import { SlidingWindowLimiter } from './ratelimit.js';
-import type { BanManager } from './bans.js';
+import { BanManager } from './bans.js';
 
 /** Holds the current scorer; a model reload swaps `scorer` in one assignment (see behaviour/model.ts). */
 export interface ScorerRef {
   readonly scorer: BehaviourScorer | null;
 }
+
+/** Monitor mode's verdict for a client under a would-be (shadow) ban. Never mutated. */
+const V_SHADOW_BANNED: Verdict = Object.freeze({
+  decision: 'BLOCK',
+  status: 403,
+  reason: 'banned',
+  message: 'client would be temporarily banned (monitor mode)',
+}) as Verdict;
 
 /** A flag-level explanation is reused for this long per client (explaining costs about as much as scoring). */
 const EXPLAIN_REUSE_MS = 1000;
@@ -56,6 +66,7 @@ export class BehaviourEngine {
   readonly stats: BehaviourStats = { scored: 0, flagged: 0, blocked: 0, flaggedThrottled: 0 };
   private readonly config: BehaviourEngineOptions['config'];
   private readonly model: ScorerRef;
+  /** enforce: the real ban manager; monitor: an in-memory shadow one (would-be bans, never persisted). */
   private readonly bans: BanManager;
   private readonly scratch = new Float64Array(NUM_FEATURES);
   private readonly ev: BehaviourEvent = { t: 0, method: '', path: '', status: 0, decision: 'ALLOW' };
@@ -69,7 +80,7 @@ export class BehaviourEngine {
     const c = opts.config;
     this.config = c;
     this.model = opts.model;
-    this.bans = opts.bans;
+    this.bans = c.mode === 'enforce' ? opts.bans : new BanManager({ baseMs: opts.bans.baseMs, maxMs: opts.bans.maxMs });
     this.tracker = opts.tracker ?? new BehaviourTracker({ windowMs: c.behaviour.windowMs, maxClients: c.behaviour.maxClients });
     this.enforce = c.mode === 'enforce';
     this.inline = c.ml.mode === 'inline';
@@ -100,6 +111,8 @@ export class BehaviourEngine {
     const id = ctx.clientId;
     if (id === null) return undefined;
     const now = ctx.now;
+    // Monitor mode: a would-be ban is recorded as would_decision BLOCK `banned` (enforce's ban pass does this).
+    if (!this.enforce && !ctx.allowListed && this.bans.check(id, now) !== undefined) return V_SHADOW_BANNED;
     const st = this.tracker.get(id, now);
     const scorer = this.model.scorer;
     let verdict: Verdict | undefined;
@@ -136,7 +149,7 @@ export class BehaviourEngine {
     if (id === null) return;
     const now = ctx.now;
     // Requests refused because of a ban (and the one that caused it) stay out of the window.
-    if (this.enforce && this.bans.check(id, now) !== undefined) return;
+    if (this.bans.check(id, now) !== undefined) return;
     const st = this.tracker.get(id, now);
     const ev = this.ev;
     ev.t = now;
@@ -174,9 +187,9 @@ export class BehaviourEngine {
     } else {
       st.consecutive = 0;
       st.pendingBlock = false;
-      // Flag-level rows reuse an explanation made in the last second (block-level rows always get a fresh one).
-      if (st.explainCache !== null && now - st.explainAt < EXPLAIN_REUSE_MS) return st.explainCache;
     }
+    // Rows that block get a fresh explanation; flag rows reuse one made in the last second (it costs ~5 µs).
+    if (!st.pendingBlock && st.explainCache !== null && now - st.explainAt < EXPLAIN_REUSE_MS) return st.explainCache;
     const why = scorer.explainJson(x);
     st.explainCache = why;
     st.explainAt = now;
@@ -193,18 +206,16 @@ export class BehaviourEngine {
     this.stats.blocked++;
     let message = 'request refused: this client behaves anomalously';
     const headers: Array<[string, string]> = [];
-    if (this.enforce) {
-      const ban = this.bans.ban(st.id, 'anomaly', ctx.now, ctx.explain);
-      st.window.clear();
-      st.flaggedUntil = 0;
-      st.lastScore = NaN;
-      st.lastFeatures = null;
-      st.lastExplain = null;
-      st.explainCache = null;
-      const secs = Math.max(1, Math.ceil((ban.expires - ctx.now) / 1000));
-      headers.push(['retry-after', String(secs)]);
-      message += `; banned for ${secs} s`;
-    }
+    const ban = this.bans.ban(st.id, 'anomaly', ctx.now, ctx.explain);
+    st.window.clear();
+    st.flaggedUntil = 0;
+    st.lastScore = NaN;
+    st.lastFeatures = null;
+    st.lastExplain = null;
+    st.explainCache = null;
+    const secs = Math.max(1, Math.ceil((ban.expires - ctx.now) / 1000));
+    headers.push(['retry-after', String(secs)]);
+    message += `; banned for ${secs} s`;
     return { decision: 'BLOCK', status: 403, reason: 'anomaly', message, headers };
   }
 
