@@ -498,7 +498,8 @@ export function detailLines(d: DetailData, agg: ClientRow | null, ui: UiState, s
       const v = scored.features[name];
       const s = summary.get(name);
       const z = s && typeof v === 'number' && s.sd > 0 ? (v - s.mean) / s.sd : null;
-      const out = s !== undefined && typeof v === 'number' && (v < s.min || v > s.max);
+      // Stored feature values are rounded to 4 decimals: allow that much before calling a value out of range.
+      const out = s !== undefined && typeof v === 'number' && (v < s.min - 1e-4 || v > s.max + 1e-4);
       return { name, v, s, z, out, weight: out ? 1e9 + Math.abs(z ?? 0) : Math.abs(z ?? 0) };
     });
     rows.sort((a, b) => b.weight - a.weight); // most unusual first, so a short screen shows what matters

@@ -70,7 +70,7 @@ describe('detail layout', () => {
       clientIp: '203.0.113.9', keyId: null,
       recent: [row({ clientIp: '203.0.113.9', decision: 'BLOCK', reason: 'anomaly', score: 0.93 })],
       reasons: [{ decision: 'BLOCK', reason: 'anomaly', count: 12, lastTs: NOW - 1000 }, { decision: 'ALLOW', reason: 'ok', count: 40, lastTs: NOW }],
-      latestScored: { ts: NOW - 1000, score: 0.93, features: { rps: 40, not_found_distinct: 25, iat_cv: 0.5 }, explain: [{ feature: 'rps', value: 40, sd: 12.3, attribution: 0.4 }] },
+      latestScored: { ts: NOW - 1000, score: 0.93, features: { rps: 40, not_found_distinct: 25, iat_cv: 0.5, unique_endpoints_log: 0.6931 }, explain: [{ feature: 'rps', value: 40, sd: 12.3, attribution: 0.4 }] },
       latestRefused: { ts: NOW - 1000, decision: 'BLOCK', reason: 'anomaly', score: 0.93, explain: [{ feature: 'rps', value: 40, sd: 12.3, attribution: 0.4 }] },
       latestExplained: { ts: NOW - 1000, decision: 'BLOCK', reason: 'anomaly', score: 0.93, explain: [{ feature: 'rps', value: 40, sd: 12.3, attribution: 0.4 }] },
     },
@@ -82,6 +82,7 @@ describe('detail layout', () => {
         { name: 'rps', min: 0, max: 8, mean: 1.2, sd: 1.5 },
         { name: 'not_found_distinct', min: 0, max: 3, mean: 0.1, sd: 0.4 },
         { name: 'iat_cv', min: 0, max: 4, mean: 0.8, sd: 0.3 },
+        { name: 'unique_endpoints_log', min: 0.693147, max: 5.1, mean: 3.3, sd: 0.55 },
       ],
     },
     modelNote: null,
@@ -101,6 +102,8 @@ describe('detail layout', () => {
     expect(text).toMatch(/not_found_distinct\s+25\.00\s+0\.10\s+0\.40\s+0\.00\s+3\.00\s+\+62\.[23] !/);
     expect(text.indexOf('not_found_distinct  ')).toBeLessThan(text.indexOf('rps   ')); // larger z first
     expect(text).toMatch(/iat_cv\s+0\.50\s+0\.80\s+0\.30\s+0\.00\s+4\.00\s+-1\.0/);
+    // a stored (4-decimal) value at the training minimum is not "out of range"
+    expect(text).toMatch(/unique_endpoints_log\s+0\.69\s+3\.30\s+0\.55\s+0\.69\s+5\.10\s+-4\.8$/m);
     expect(text).toMatch(/RECENT REQUESTS/);
     expect(text.split('\n').at(-1)).toContain('esc back');
   });
