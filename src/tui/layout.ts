@@ -552,7 +552,7 @@ export function helpLines(ui: UiState, size: Size): Line[] {
   const rows: Array<[string, string]> = [
     ['q, ctrl-c', 'quit'],
     ['p, space', 'pause / resume the live view'],
-    ['/', 'filter: ip:10.0 key:mobile decision:BLOCK path:/login, or bare text'],
+    ['/', 'filter: ip:10.0 key:app decision:BLOCK path:/login, bare text'],
     ['s', 'sort clients: requests → blocked → throttled → score → recent'],
     ['tab', 'switch pane (clients ↔ feed)'],
     ['↑ ↓  j k', 'move the selection'],
@@ -563,8 +563,8 @@ export function helpLines(ui: UiState, size: Size): Line[] {
   const lines: Line[] = [bar(' HELP  pathhelm top', width, true), [{ text: '' }]];
   for (const [k, d] of rows) lines.push(clampLine([{ text: '  ' + fit(k, 12), bold: true, color: 'cyan' }, { text: d }], width));
   lines.push([{ text: '' }]);
-  lines.push(clampLine([{ text: '  Colours: ', dim: true }, { text: 'ALLOW', color: 'green' }, { text: ' · ' }, { text: 'THROTTLE', color: 'yellow' }, { text: ' · ' }, { text: 'BLOCK', color: 'red' }, { text: '  ~DECISION = what enforce mode would do (monitor mode)', dim: true }], width));
-  lines.push(clampLine([{ text: '  Rates, p50/p99 and the sparkline cover recent decisions; counts cover the whole log.', dim: true }], width));
+  lines.push(clampLine([{ text: '  Colours: ', dim: true }, { text: 'ALLOW', color: 'green' }, { text: ' · ' }, { text: 'THROTTLE', color: 'yellow' }, { text: ' · ' }, { text: 'BLOCK', color: 'red' }, { text: '  ~BLOCK: monitor mode, not enforced', dim: true }], width));
+  lines.push(clampLine([{ text: '  p50/p99: last 10k decisions. Counts: since the time on the rate line.', dim: true }], width));
   lines.push(clampLine([{ text: '  NO_COLOR=1 turns colours off.', dim: true }], width));
   const budget = Math.max(MIN_SIZE.height, size.height) - 1;
   while (lines.length < budget - 1) lines.push([{ text: '' }]);
