@@ -63,7 +63,6 @@ function useTerminalSize(fixed: Size | undefined): Size {
     return () => {
       stdout.off('resize', onResize);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [stdout, fixed]);
   return fixed ?? size;
 }
@@ -120,13 +119,11 @@ export function TopApp(props: TopAppProps) {
       alive = false;
       clearInterval(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [source, model, intervalMs]);
 
   const filter = useMemo(() => parseFilter(ui.filter), [ui.filter]);
   const view = useMemo(
     () => model.view(now(), { filter, sort: ui.sort, maxClients: 1000, maxFeed: 300 }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [tick, filter, ui.sort, model],
   );
   const meta: Meta = {
