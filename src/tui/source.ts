@@ -115,6 +115,8 @@ export class UrlSource implements TopSource {
   private startedAt: number | null = null;
   private hasRecent = true;
   private status: Record<string, unknown> | null = null;
+  private behaviour: Record<string, unknown> | null = null;
+  private behaviourAt = -Infinity;
 
   constructor(
     url: string,
@@ -187,6 +189,11 @@ export class UrlSource implements TopSource {
   }
 
   private async readStatus(now: number): Promise<void> {
+    if (now - this.behaviourAt >= 5000) {
+      // The live model (path, thresholds) when the gateway runs the behaviour engine; 404 on older ones.
+      this.behaviourAt = now;
+      this.behaviour = ((await this.get('/_pathhelm/behaviour').catch(() => undefined)) as Record<string, unknown> | undefined) ?? null;
+    }
     const s = (await this.get('/_pathhelm/status')) as Record<string, unknown> | undefined;
     if (!s) throw new PathHelmError('PH_ERR_NOT_FOUND', `${this.base}/_pathhelm/status not found: is this a PathHelm gateway?`);
     this.status = s;
@@ -214,6 +221,11 @@ export class UrlSource implements TopSource {
   }
 
   modelLabel(): string | null {
+    if (this.behaviour && 'model' in this.behaviour) {
+      const bm = this.behaviour.model as { path?: unknown } | null;
+      if (bm === null) return 'none';
+      if (typeof bm.path === 'string') return bm.path.split('/').pop()!;
+    }
     const m = this.status?.model;
     if (typeof m === 'string') return m;
     if (m && typeof m === 'object') {

@@ -65,6 +65,25 @@ describe('UrlSource over the admin API', () => {
     expect(((await res.json()) as { message: string }).message).toMatch(/after must be an integer/);
   });
 
+  it('names the live model from /_pathhelm/behaviour', async () => {
+    const stub = createServer((req, res) => {
+      const body =
+        req.url === '/_pathhelm/behaviour' ? { model: { path: '/srv/models/prod.json', blockThreshold: 0.62 } }
+        : req.url === '/_pathhelm/status' ? { uptimeMs: 1000, mode: 'enforce', totals: { requests: 0, ALLOW: 0, THROTTLE: 0, BLOCK: 0 } }
+        : { lastId: 0, rows: [] };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    try {
+      const src = new UrlSource(`http://127.0.0.1:${(stub.address() as AddressInfo).port}`, null);
+      await src.init(new TopModel(), Date.now());
+      expect(src.modelLabel()).toBe('prod.json');
+    } finally {
+      await new Promise<void>((r) => stub.close(() => r()));
+    }
+  });
+
   it('fails clearly when nothing listens', async () => {
     const src = new UrlSource('http://127.0.0.1:9', null);
     await expect(src.init(new TopModel(), Date.now())).rejects.toThrow(/cannot reach the admin API/);
