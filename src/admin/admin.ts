@@ -79,8 +79,8 @@ export function createAdmin(opts: AdminOptions): Admin {
       // Drain any request body; admin endpoints take none.
       req.resume();
       if (!authorized(req, res)) return;
-      if (sub === '/bans' || sub.startsWith('/bans/')) {
-        // Bans (behaviour engine): list, and lift with DELETE/POST — see src/behaviour/bans-admin.ts.
+      if (sub === '/bans' || sub.startsWith('/bans/') || sub === '/behaviour') {
+        // Behaviour engine: bans (list, lift with DELETE/POST) and model/engine status — src/behaviour/bans-admin.ts.
         try {
           handleBansAdmin(opts.db, req, res, sub, query, sendJson, fail);
         } catch (err) {

@@ -2,6 +2,8 @@
 //   GET    /_pathhelm/bans[?all=1]            standing bans (or the whole history), newest first
 //   DELETE /_pathhelm/bans/CLIENT             lift CLIENT's standing ban (URL-encode the id)
 //   POST   /_pathhelm/bans/CLIENT/lift        same, for clients that cannot send DELETE
+//   GET    /_pathhelm/behaviour               the live model (path, thresholds, reloads, refusals), tracked
+//                                             clients, scored/flagged/blocked counters, standing bans
 // A lift is written to SQLite; the gateway's ban poller applies it within ~0.5 s (the same path as the CLI).
 //
 // Example:
@@ -10,6 +12,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { liftBan, listBans } from '../policy/bans-store.js';
+import { behaviourStatus } from './runtime.js';
 import type { Db } from '../telemetry/db.js';
 
 type SendJson = (res: ServerResponse, status: number, value: unknown) => void;
@@ -38,10 +41,19 @@ function view(b: ReturnType<typeof listBans>[number], now: number) {
   };
 }
 
-/** Handles `sub` = '/bans' or '/bans/...'. Returns after answering. */
+/** Handles `sub` = '/bans', '/bans/...' or '/behaviour'. Returns after answering. */
 export function handleBansAdmin(db: Db, req: IncomingMessage, res: ServerResponse, sub: string, query: string, sendJson: SendJson, fail: Fail): void {
   const now = Date.now();
   const method = req.method ?? 'GET';
+  if (sub === '/behaviour') {
+    if (method !== 'GET' && method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      fail(res, 405, 'method_not_allowed', 'GET only');
+      return;
+    }
+    sendJson(res, 200, behaviourStatus(db, now) ?? { model: null, note: 'no behaviour engine runs with this gateway' });
+    return;
+  }
   if (sub === '/bans' || sub === '/bans/') {
     if (method !== 'GET' && method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');

@@ -66,6 +66,35 @@ export interface BehaviourRuntime {
 }
 
 const live = new Set<BehaviourRuntime>();
+const dbOf = new WeakMap<BehaviourRuntime, Db>();
+
+/** What GET /_pathhelm/behaviour reports for the gateway using `db` (null when none runs in this process). */
+export function behaviourStatus(db: Db, now = Date.now()): unknown {
+  for (const rt of live) {
+    if (dbOf.get(rt) !== db) continue;
+    const m = rt.model;
+    const sc = m?.scorer ?? null;
+    return {
+      model: m
+        ? {
+            path: m.path,
+            blockThreshold: sc?.blockThreshold ?? null,
+            flagThreshold: sc?.flagThreshold ?? null,
+            thresholdMethod: sc?.model.meta.threshold.method ?? null,
+            reloads: m.reloads,
+            refusedReloads: m.refusals,
+            lastError: m.lastError,
+          }
+        : null,
+      trackedClients: rt.engine?.tracker.size ?? 0,
+      evictedClients: rt.engine?.tracker.evictions ?? 0,
+      decisions: rt.engine ? { ...rt.engine.stats } : null,
+      standingBans: rt.bans.list(now).length,
+      banStore: rt.store ? { failures: rt.store.failures, lastError: rt.store.lastError } : null,
+    };
+  }
+  return null;
+}
 
 /** Closes every live runtime (tests; serve's shutdown). */
 export function closeBehaviourRuntimes(): void {
@@ -118,5 +147,6 @@ export function createBehaviourRuntime(config: Readonly<Pick<PathHelmConfig, 'mo
     timer.unref();
   }
   live.add(rt);
+  if (deps.db) dbOf.set(rt, deps.db);
   return rt;
 }

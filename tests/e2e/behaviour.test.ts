@@ -114,6 +114,11 @@ describe('behaviour engine (built binary, demo backend, real SQLite)', () => {
     await new Promise((r) => setTimeout(r, 2000));
     copyFileSync(goodModel, model);
     await until(() => /model .*model\.json reloaded/.test(out()), 10_000, 'the reload');
+    const status = (await (await fetch(`${url}/_pathhelm/behaviour`)).json()) as { model: { path: string; reloads: number; refusedReloads: number }; trackedClients: number };
+    expect(status.model.path).toBe(model);
+    expect(status.model.refusedReloads).toBeGreaterThanOrEqual(1);
+    expect(status.model.reloads).toBeGreaterThanOrEqual(1);
+    expect(status.trackedClients).toBeGreaterThanOrEqual(5);
     const r = await sim;
 
     const byProfile = Object.fromEntries(r.profiles.map((p) => [p.profile, p]));
