@@ -4,7 +4,7 @@
 // a good one (reloaded) under load; bans escalate, are listed, lifted by the CLI and the admin API, and a
 // running gateway lets the client back within ~1 s; monitor mode stops nothing and the rows say what would have.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -233,6 +233,9 @@ describe('behaviour engine (built binary, demo backend, real SQLite)', () => {
       const attackerIps = r.clients.filter((c) => c.kind === 'attacker').map((c) => c.ip);
       expect(would.map((w) => w.client_ip).sort()).toEqual(attackerIps.sort());
       expect((d.prepare('SELECT count(*) AS n FROM bans').get() as { n: number }).n).toBe(0);
+      // after the would-be block, the would-be ban: rows say BLOCK `banned` while it would last
+      const wouldBanned = d.prepare(`SELECT count(*) AS n FROM decisions WHERE decision = 'ALLOW' AND would_decision = 'BLOCK' AND reason = 'banned'`).get() as { n: number };
+      expect(wouldBanned.n).toBeGreaterThan(0);
       const blocked = d.prepare(`SELECT count(*) AS n FROM decisions WHERE decision != 'ALLOW'`).get() as { n: number };
       expect(blocked.n).toBe(0);
       const ordinaryWould = d.prepare(`SELECT count(*) AS n FROM decisions WHERE client_ip LIKE '127.1.%' AND would_decision != 'ALLOW'`).get() as { n: number };
@@ -240,5 +243,15 @@ describe('behaviour engine (built binary, demo backend, real SQLite)', () => {
     } finally {
       d.close();
     }
+    // the live feature vectors, exported in the `dataset generate` format (label 1 = would-be anomaly block)
+    const csv = join(dir, 'live.csv');
+    const exp = cli(['dataset', 'export', '--db', db, '--out', csv]);
+    expect(exp.status, exp.stderr).toBe(0);
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe([...FEATURE_NAMES, 'label', 'profile'].join(','));
+    expect(lines.length).toBeGreaterThan(20);
+    const labelled = lines.filter((l) => l.endsWith(',1,live')).length; // would-be blocks (≥ 1 per attacker; shadow bans last 3 s)
+    expect(labelled).toBeGreaterThanOrEqual(2);
+    expect(exp.stderr).toContain(`(${labelled} labelled anomalous)`);
   }, 60_000);
 });
