@@ -216,6 +216,10 @@ describe('behaviour engine (built binary, demo backend, real SQLite)', () => {
     const { child: rulesOnly, out: out2 } = await startServe(['--db', join(dir, 'x.db'), '--no-model']);
     expect(out2()).not.toMatch(/loaded/);
     await stop(rulesOnly);
+    // simulate against nothing: a clear error, not a table of connection errors
+    const none = cli(['simulate', '--target', 'http://127.0.0.1:1', '--duration', '1s', '--clients', '1', '--attackers', '']);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toMatch(/no request reached the gateway/);
   }, 60_000);
 
   it('monitor: nothing is stopped and the rows say what would have been', async () => {

@@ -71,6 +71,13 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the client sessions', '1')
     .option('--json', 'print the full result as JSON')
     .action(async (opts: Opts) => {
+      const attackers = opts.attackers.split(',').map((s) => s.trim()).filter(Boolean);
+      const clients = int('--clients', opts.clients, 0);
+      if (opts.key.length > 0 && opts.key.length < clients + attackers.length) {
+        process.stderr.write(
+          `pathhelm simulate: ${opts.key.length} key(s) for ${clients + attackers.length} clients: clients sharing a key share one identity (and one ban)\n`,
+        );
+      }
       const ac = new AbortController();
       const stop = () => ac.abort();
       process.once('SIGINT', stop);
@@ -78,14 +85,20 @@ export function register(program: Command): void {
         const r = await simulate({
           target: opts.target,
           durationMs: parseDuration(opts.duration, '--duration'),
-          clients: int('--clients', opts.clients, 0),
-          attackers: opts.attackers.split(',').map((s) => s.trim()).filter(Boolean),
+          clients,
+          attackers,
           keys: opts.key,
           keyHeader: opts.keyHeader,
           seed: int('--seed', opts.seed, 0),
           signal: ac.signal,
         });
+        const sent = r.clients.reduce((n, c) => n + c.requests, 0);
+        const failed = r.clients.reduce((n, c) => n + c.errors, 0);
+        if (sent > 0 && failed === sent) {
+          throw new PathHelmError('PH_ERR_UPSTREAM_UNAVAILABLE', `no request reached the gateway at ${r.target} (${failed} connection errors); is \`pathhelm serve\` running there?`);
+        }
         process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatSimulation(r));
+        if (failed > 0 && !opts.json) process.stderr.write(`pathhelm simulate: ${failed} of ${sent} requests failed (connection errors)\n`);
       } finally {
         process.off('SIGINT', stop);
       }
