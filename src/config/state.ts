@@ -15,7 +15,6 @@ import {
   closeSync,
   fsyncSync,
   linkSync,
-  mkdirSync,
   openSync,
   readFileSync,
   statSync,
@@ -24,6 +23,7 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PathHelmError } from '../errors.js';
+import { ensureDir } from '../util/fs.js';
 import { secretSource } from './load.js';
 import type { PathHelmConfig } from './types.js';
 import { secretProblem } from './validate.js';
@@ -125,7 +125,7 @@ function readTokenFile(file: string): string | undefined {
 function createTokenFile(file: string): { token: string; won: boolean } {
   const dir = dirname(file);
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    ensureDir(dir, 0o700);
   } catch (err) {
     throw new PathHelmError(
       'PH_ERR_CONFIG',

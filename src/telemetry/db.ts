@@ -5,9 +5,9 @@
 //   const ro = openDb(path, { readonly: true });       // for `top`, `report`, `trace`
 
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PathHelmError } from '../errors.js';
+import { ensureDir } from '../util/fs.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 export type Db = Database.Database;
@@ -23,7 +23,7 @@ export function openDb(path: string, opts: OpenOptions = {}): Db {
   const file = path === ':memory:' ? path : resolve(path);
   let db: Db;
   try {
-    if (!opts.readonly && file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (!opts.readonly && file !== ':memory:') ensureDir(dirname(file));
     db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
