@@ -19,6 +19,9 @@ import { renderMetrics } from './metrics.js';
 import { handleBansAdmin } from '../behaviour/bans-admin.js';
 import { recentDecisions } from './recent.js';
 
+/** Window `/analytics` covers when the caller gives no `since`. */
+const DEFAULT_ANALYTICS_WINDOW = '1h';
+
 export interface AdminOptions {
   prefix: string;
   /** When set, every admin request needs `Authorization: Bearer <token>` (from any address). */
@@ -116,7 +119,10 @@ export function createAdmin(opts: AdminOptions): Admin {
               fail(res, 400, 'bad_request', `limit must be an integer from 1 to 1000, got "${limitText}"`);
               return;
             }
-            const since = sinceText === null || sinceText === '' ? undefined : parseSince(sinceText);
+            // The query runs on the gateway's event loop: without `since` it covers the last hour
+            // (a whole multi-million-row log would stall proxying); `since=all` asks for everything.
+            const since =
+              sinceText === 'all' ? undefined : parseSince(sinceText === null || sinceText === '' ? DEFAULT_ANALYTICS_WINDOW : sinceText);
             sendJson(res, 200, analytics(opts.db, { since, limit }));
             return;
           }

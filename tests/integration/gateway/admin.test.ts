@@ -1,5 +1,6 @@
 // Admin API on real sockets: endpoints, loopback-only by default, Bearer token when configured,
 // never forwarded, not logged as decisions.
+import Database from 'better-sqlite3';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRows, send, startTestGateway, startUpstream, until, type TestGateway, type Upstream } from './helpers.js';
@@ -122,5 +123,33 @@ describe('admin API with admin.token', () => {
     } finally {
       await ext.dispose();
     }
+  });
+});
+
+describe('admin analytics window', () => {
+  let ta: TestGateway;
+  beforeAll(async () => {
+    ta = await startTestGateway(up.url);
+  });
+  afterAll(async () => {
+    await ta?.dispose();
+  });
+  const localA = () => `http://127.0.0.1:${ta.gw.port}`;
+
+  it('analytics covers the last hour unless since= says otherwise (since=all: the whole log)', async () => {
+    const before = (await send(localA(), { path: '/_pathhelm/analytics?since=all' })).json<{ total: number }>().total;
+    const db = new Database(ta.dbPath);
+    db.prepare(
+      `INSERT INTO decisions (ts, request_id, client_ip, method, path, status, decision, reason, mode, latency_ms)
+       VALUES (?, 'old-row', '127.0.0.9', 'GET', '/old', 200, 'ALLOW', 'ok', 'enforce', 1)`,
+    ).run(Date.now() - 3 * 3600_000);
+    db.close();
+    const all = (await send(localA(), { path: '/_pathhelm/analytics?since=all' })).json<{ total: number }>();
+    expect(all.total).toBe(before + 1);
+    const recent = (await send(localA(), { path: '/_pathhelm/analytics' })).json<{ total: number; since: number }>();
+    expect(recent.total).toBe(before);
+    expect(Date.now() - recent.since).toBeGreaterThanOrEqual(3600_000 - 60_000);
+    const wide = (await send(localA(), { path: '/_pathhelm/analytics?since=4h' })).json<{ total: number }>();
+    expect(wide.total).toBe(before + 1);
   });
 });
