@@ -79,6 +79,21 @@ describe('pathhelm serve (built binary)', () => {
     expect(rows[3].path).toBe('/api/items/3');
   });
 
+  it('requires an API key by default, and --no-auth turns keys off', async () => {
+    for (const [flags, expected] of [[[], 401], [['--no-auth'], 200]] as const) {
+      const { child } = await startServe(['--port', '0', '--upstream', backendUrl, '--db', join(dir, 'auth.db'), '--gateway-token', TOKEN, '--no-model', ...flags]).then(async (s) => {
+        const r = await fetch(`${s.url}/api/items/1`);
+        expect(r.status).toBe(expected);
+        if (expected === 401) expect(((await r.json()) as { error: string }).error).toBe('auth_missing');
+        else await r.arrayBuffer();
+        return s;
+      });
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  });
+
   it('fails with one clear line and a non-zero exit when the port is in use', async () => {
     const r = spawnSync(process.execPath, [BIN, 'serve', '--port', String((backend.address() as AddressInfo).port), '--upstream', backendUrl, '--db', join(dir, 'b.db'), '--gateway-token', TOKEN, '--no-model'], {
       cwd: dir,

@@ -26,6 +26,8 @@ interface Opts {
   mode?: string;
   /** --model FILE (string) or --no-model (false). */
   model?: string | false;
+  /** false with --no-auth (keyless: clients are identified by address). */
+  auth?: boolean;
 }
 
 export function register(program: Command): void {
@@ -42,6 +44,7 @@ export function register(program: Command): void {
     .option('--demo', 'run the demo backend in-process and point the gateway at it')
     .option('--model <file>', 'behaviour model (default models/default.json); reloaded when the file changes or on SIGHUP')
     .option('--no-model', 'rules only: no behaviour scoring (bans already in the db still apply)')
+    .option('--no-auth', 'keyless deployment: no API keys required, clients identified by address (auth.required: false)')
     .action(async (opts: Opts) => {
       const loaded = await loadConfig({
         configFile: opts.config,
@@ -54,6 +57,7 @@ export function register(program: Command): void {
           mode: opts.mode as PathHelmConfig['mode'] | undefined,
           demo: opts.demo,
           ml: opts.model === undefined ? undefined : { model: opts.model === false ? null : opts.model },
+          auth: opts.auth === false ? { required: false } : undefined,
         },
       });
       // A missing or bad model is a start-up error (PH_ERR_MODEL), checked before anything starts.
@@ -129,6 +133,12 @@ function demoHelp(gw: string, backend: string, prefix: string, keyHeader = ''): 
     `  curl -i ${backend}/api/items/1        # straight to the backend: 403, no gateway token`,
     `  curl -s ${gw}${p}/status`,
     `  curl -s '${gw}${p}/analytics?since=15m'`,
+    '',
+    'Watch it and attack it (each in another terminal):',
+    '  npx pathhelm top                     # live view of the decisions (q quits)',
+    `  npx pathhelm simulate --target ${gw} --duration 60s` +
+      (keyHeader ? '   # clients share one identity per key: restart with --no-auth to tell them apart by address' : ''),
+    '  npx pathhelm report --since 15m      # totals, top clients and paths, anomalies and why',
     '',
   ].join('\n');
 }
