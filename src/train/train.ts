@@ -190,7 +190,7 @@ export function resolveColumns(
     }
   } else {
     if (firstRow === null) throw new PathHelmError('PH_ERR_CSV', `${reader.name} has a header but no data rows`);
-    features = header.filter((h, i) => i !== labelIndex && looksNumeric(firstRow[i] ?? ''));
+    features = header.filter((_h, i) => i !== labelIndex && looksNumeric(firstRow[i] ?? ''));
     if (features.length === 0) throw new PathHelmError('PH_ERR_CSV', `${reader.name} has no numeric column besides the label (columns: ${cols})`);
   }
   return { labelColumn, labelIndex, features, featureIndex: features.map((f) => header.indexOf(f)) };

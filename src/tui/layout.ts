@@ -419,7 +419,7 @@ function num(n: number | undefined | null): string {
 }
 
 /** One client's page: totals, why it was throttled/blocked, features vs training, recent requests. */
-export function detailLines(d: DetailData, agg: ClientRow | null, ui: UiState, size: Size, now: number): Line[] {
+export function detailLines(d: DetailData, agg: ClientRow | null, ui: UiState, size: Size, _now: number): Line[] {
   const width = Math.max(MIN_SIZE.width, size.width);
   const budget = Math.max(MIN_SIZE.height, size.height) - 1;
   const det = d.detail;

@@ -3,7 +3,7 @@
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../../src/telemetry/db.js';
-import { readRows, send, startTestGateway, startUpstream, until, type TestGateway, type Upstream } from './helpers.js';
+import { readRows, send, startTestGateway, startUpstream, until, type Upstream } from './helpers.js';
 
 let up: Upstream;
 let delayMs = 0;
