@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { PathHelmError } from '../../errors.js';
 import { loadConfig } from '../../config/load.js';
+import { resolveModelPath } from '../../behaviour/runtime.js';
 import type * as Tui from '../../tui/top.js';
 
 /** Loads Ink/React only when `top` runs (other commands start faster), in React's production build. */
@@ -44,7 +45,8 @@ export function register(program: Command): void {
       }
       if (flags.db && flags.url) throw new PathHelmError('PH_ERR_USAGE', 'pass either --db or --url, not both');
       const config = await loadConfig({ configFile: flags.config, overrides: flags.db ? { db: flags.db } : undefined });
-      const model = flags.model ?? (config.ml.model && existsSync(config.ml.model) ? config.ml.model : null);
+      const configured = config.ml.model ? resolveModelPath(config.ml.model) : null; // same file serve would load
+      const model = flags.model ?? (configured && existsSync(configured) ? configured : null);
       if (flags.model && !existsSync(flags.model)) {
         throw new PathHelmError('PH_ERR_MODEL', `--model ${flags.model} does not exist`);
       }
