@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Prints the per-profile evaluation of a behaviour model as the gateway would use it (table for models/README.md).
 // Usage: node scripts/evaluate-model.mjs [models/default.json] [--sessions 100] [--seed 7] [--min-events 20] [--consecutive 3]
+//        [--threshold X] [--no-rule]   (--no-rule: the model alone, without the regular-crawl rule of behaviour.regular)
 import { loadModel } from '../dist/forest/index.js';
 import { evaluateProfiles, evaluationTable } from '../dist/train/evaluate.js';
 
@@ -9,7 +10,8 @@ const opt = (name, dflt) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
-const path = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--'))) ?? 'models/default.json';
+const flags = new Set(['--no-rule']);
+const path = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && !flags.has(args[i - 1]))) ?? 'models/default.json';
 const model = loadModel(path);
 const rows = evaluateProfiles(model, {
   sessions: opt('--sessions', 100),
@@ -17,6 +19,7 @@ const rows = evaluateProfiles(model, {
   minEvents: opt('--min-events', 20),
   consecutive: opt('--consecutive', 3),
   threshold: opt('--threshold', undefined),
+  ...(args.includes('--no-rule') ? { regular: null } : {}),
 });
 console.log(`${path}: threshold ${model.meta.threshold.value} (${model.meta.threshold.method})\n`);
 console.log(evaluationTable(rows));

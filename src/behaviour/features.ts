@@ -112,6 +112,40 @@ function flagsOf(ev: BehaviourEvent): number {
   return f;
 }
 
+/** Requests the count-based history keeps per client, whatever the time window (see `regularity`). */
+export const DEFAULT_HISTORY = 32;
+
+/**
+ * The regular-crawl rule (docs/features.md "Regular crawling"): over a client's last `requests` gaps, whatever the
+ * time window, the gaps vary by at most `maxCv` (sd/mean), average at least `minGapMs`, and the requests touched at
+ * least `minDistinct` distinct endpoints. A metronome walking many URLs is a bot; a poller hitting a few is not.
+ */
+export interface RegularRule {
+  /** Gaps judged (the client needs requests + 1 requests in its history; at most DEFAULT_HISTORY - 1). */
+  requests: number;
+  maxCv: number;
+  minDistinct: number;
+  minGapMs: number;
+}
+
+/** Defaults of the rule (the gateway's `behaviour.regular`). */
+export const DEFAULT_REGULAR_RULE: Readonly<RegularRule> = Object.freeze({ requests: 24, maxCv: 0.1, minDistinct: 8, minGapMs: 500 });
+
+/** What `BehaviourWindow.regularity` measured over the last gaps. */
+export interface Regularity {
+  /** Gaps measured (0 when the history holds fewer than requested). */
+  gaps: number;
+  /** Coefficient of variation (sd/mean) of those gaps. */
+  cv: number;
+  /** Mean gap in ms. */
+  meanGapMs: number;
+  /** Distinct endpoints among the requests around them (gaps + 1 requests; only counted when `cv <= cvLimit`). */
+  distinct: number;
+}
+
+/** Reused by `regularity` (single-threaded; cleared after each use). */
+const DISTINCT_SCRATCH = new Set<string>();
+
 /** Shortest gap on the log scale: requests fired within 10 ms of each other count as "parallel". */
 const MIN_GAP_S = 0.01;
 
@@ -172,7 +206,15 @@ export class BehaviourWindow {
   private lgSumSq = 0;
   private pushesSinceResync = 0;
 
-  constructor(windowMs: number, opts: { maxEvents?: number } = {}) {
+  // Count-based history of the last `history` requests (time and endpoint key), kept whatever the time window,
+  // so a slow client's regularity can be judged over more requests than a window holds.
+  private readonly history: number;
+  private readonly histTimes: Float64Array;
+  private readonly histKeys: string[];
+  private histHead = 0;
+  private histCount = 0;
+
+  constructor(windowMs: number, opts: { maxEvents?: number; history?: number } = {}) {
     if (!(windowMs > 0) || !Number.isFinite(windowMs)) throw new RangeError(`windowMs must be a finite number > 0, got ${windowMs}`);
     const maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
     if (!Number.isInteger(maxEvents) || maxEvents < 2) throw new RangeError(`maxEvents must be an integer >= 2, got ${maxEvents}`);
@@ -183,6 +225,64 @@ export class BehaviourWindow {
     this.flags = new Uint8Array(this.capacity);
     this.keys = new Array<string>(this.capacity).fill('');
     this.countFreq = new Int32Array(this.capacity + 2);
+    const history = opts.history ?? DEFAULT_HISTORY;
+    if (!Number.isInteger(history) || history < 3 || history > 1024) throw new RangeError(`history must be an integer in 3..1024, got ${history}`);
+    this.history = history;
+    this.histTimes = new Float64Array(history);
+    this.histKeys = new Array<string>(history).fill('');
+  }
+
+  /** Requests in the count-based history (at most `history`; not evicted by time, only by `clear`). */
+  get historySize(): number {
+    return this.histCount;
+  }
+
+  /**
+   * Regularity of the last `gaps` inter-arrival times of the count-based history (O(gaps), no allocation when `out`
+   * is given). `distinct` is only counted when `cv <= cvLimit` (pass Infinity to always count it).
+   *
+   * Example: w.regularity(24, 0.1).cv // 0.02 for a bot firing every 2 s ± 2%
+   */
+  regularity(gaps: number, cvLimit = Infinity, out: Regularity = { gaps: 0, cv: 0, meanGapMs: 0, distinct: 0 }): Regularity {
+    out.gaps = 0;
+    out.cv = 0;
+    out.meanGapMs = 0;
+    out.distinct = 0;
+    if (!(gaps >= 2) || gaps + 1 > this.histCount) return out;
+    const h = this.history;
+    const first = (this.histHead + this.histCount - gaps - 1) % h;
+    let prev = this.histTimes[first];
+    let sum = 0;
+    let sumSq = 0;
+    for (let i = 1; i <= gaps; i++) {
+      const t = this.histTimes[(first + i) % h];
+      const d = t - prev;
+      sum += d;
+      sumSq += d * d;
+      prev = t;
+    }
+    const mean = sum / gaps;
+    const sd = Math.sqrt(Math.max(0, sumSq / gaps - mean * mean));
+    out.gaps = gaps;
+    out.meanGapMs = mean;
+    out.cv = mean > 0 ? sd / mean : Infinity;
+    if (out.cv <= cvLimit) {
+      const seen = DISTINCT_SCRATCH;
+      for (let i = 0; i <= gaps; i++) seen.add(this.histKeys[(first + i) % h]);
+      out.distinct = seen.size;
+      seen.clear();
+    }
+    return out;
+  }
+
+  /**
+   * Whether the last `rule.requests` gaps look like a regular crawl (see RegularRule). Fills `out` when given.
+   *
+   * Example: if (w.isRegularCrawl(DEFAULT_REGULAR_RULE)) block('anomaly_regular');
+   */
+  isRegularCrawl(rule: Readonly<RegularRule>, out?: Regularity): boolean {
+    const r = this.regularity(rule.requests, rule.maxCv, out);
+    return r.gaps > 0 && r.cv <= rule.maxCv && r.meanGapMs >= rule.minGapMs && r.distinct >= rule.minDistinct;
   }
 
   /** Events currently in the window. */
@@ -229,6 +329,18 @@ export class BehaviourWindow {
     if (c > this.maxCount) this.maxCount = c;
     if (f & FL_404) this.notFoundCounts.set(key, (this.notFoundCounts.get(key) ?? 0) + 1);
     this.addFlags(f, 1);
+
+    const h = this.history;
+    if (this.histCount === h) {
+      this.histTimes[this.histHead] = t;
+      this.histKeys[this.histHead] = key;
+      this.histHead = (this.histHead + 1) % h;
+    } else {
+      const hs = (this.histHead + this.histCount) % h;
+      this.histTimes[hs] = t;
+      this.histKeys[hs] = key;
+      this.histCount++;
+    }
 
     this.lastT = t;
     this.lastPath = ev.path;
@@ -285,6 +397,9 @@ export class BehaviourWindow {
   /** Forgets every event (e.g. after a ban ends). */
   clear(): void {
     while (this.count > 0) this.evictOldest();
+    this.histKeys.fill('');
+    this.histHead = 0;
+    this.histCount = 0;
     this.hasLast = false;
     this.lastT = -Infinity;
   }

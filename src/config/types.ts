@@ -103,6 +103,21 @@ export interface PathHelmConfig {
     minEvents: number;
     /** Most clients tracked at once; least recently seen evicted. */
     maxClients: number;
+    /**
+     * Regular-crawl rule (docs/features.md): 403 BLOCK `anomaly_regular` + ban when a client's last `requests` gaps
+     * (counted, whatever the window) vary by at most `maxCv`, average at least `minGapMs`, and its requests touched
+     * at least `minDistinct` distinct endpoints. Works with or without a model.
+     */
+    regular: {
+      /** Gaps judged (2..31; the client needs one request more); 0 turns the rule off. */
+      requests: number;
+      /** Largest coefficient of variation (sd/mean) of those gaps. */
+      maxCv: number;
+      /** Fewest distinct endpoints among those requests (pollers hit a few fixed URLs). */
+      minDistinct: number;
+      /** Smallest mean gap; faster clients are left to the model. */
+      minGapMs: number;
+    };
   };
 
   ml: {
@@ -182,6 +197,7 @@ export const DEFAULT_CONFIG: PathHelmConfig = {
     minEvents: 20,
     // ~21 kB preallocated per tracked client (1,000-event ring): 10,000 clients ≈ 210 MB at most.
     maxClients: 10_000,
+    regular: { requests: 24, maxCv: 0.1, minDistinct: 8, minGapMs: 500 },
   },
   ml: {
     model: 'models/default.json',

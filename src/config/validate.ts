@@ -333,6 +333,11 @@ const RULES: Record<string, Rule> = {
   'behaviour.windowMs': duration(),
   'behaviour.minEvents': integer(1, 1_000_000, ' events'),
   'behaviour.maxClients': integer(1, 100_000_000, ' clients'),
+  'behaviour.regular.requests': (v, key, ctx) =>
+    toNumber(v) === 0 ? 0 : integer(2, 31, ' gaps (or 0 to turn the regular-crawl rule off)')(v, key, ctx),
+  'behaviour.regular.maxCv': fraction({ minExclusive: true }),
+  'behaviour.regular.minDistinct': integer(1, 32, ' endpoints'),
+  'behaviour.regular.minGapMs': duration({ allowZero: true, zeroMeans: 'means any speed' }),
 
   // The default names the model shipped inside the package; it stays as written so the model loader finds it.
   'ml.model': filePath({ nullable: true, special: [DEFAULT_CONFIG.ml.model ?? ''] }),

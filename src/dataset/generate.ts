@@ -99,7 +99,15 @@ export class SimulatedGateway {
 export function replaySession(
   requests: readonly ProfileRequest[],
   opts: { windowMs?: number; maxEvents?: number; out?: Float64Array },
-  each: (features: Float64Array, req: ProfileRequest, index: number, windowSize: number, decision: BehaviourDecision, status: number) => boolean | void,
+  each: (
+    features: Float64Array,
+    req: ProfileRequest,
+    index: number,
+    windowSize: number,
+    decision: BehaviourDecision,
+    status: number,
+    window: BehaviourWindow,
+  ) => boolean | void,
 ): void {
   const window = new BehaviourWindow(opts.windowMs ?? DEFAULT_WINDOW_MS, { maxEvents: opts.maxEvents ?? DEFAULT_MAX_EVENTS });
   const gateway = new SimulatedGateway();
@@ -109,7 +117,7 @@ export function replaySession(
     const { decision, status } = gateway.decide(r, r.at);
     window.push({ t: r.at, method: r.method, path: r.path, status, decision });
     window.extract(r.at, x);
-    if (each(x, r, i, window.size, decision, status) === false) return;
+    if (each(x, r, i, window.size, decision, status, window) === false) return;
   }
 }
 

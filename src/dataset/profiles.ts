@@ -260,6 +260,26 @@ function slowBotSession(rng: Random): ProfileRequest[] {
   return out;
 }
 
+/**
+ * A slower crawler than `slow_bot`: one request every 3-10 s (fewer than 20 per minute, so a 60 s window never holds
+ * enough events to be scored), metronome-like, walking ids or alternating list pages with random items.
+ */
+function slowCrawlerSession(rng: Random): ProfileRequest[] {
+  const out: ProfileRequest[] = [];
+  const interval = rng.uniform(3000, 10_000);
+  const sd = rng.uniform(0.002, 0.03);
+  const walk = rng.chance(0.5);
+  let id = rng.int(1, 900);
+  const n = rng.int(60, 600);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    if (walk) out.push(req(t, 'GET', `/api/items/${id++}`));
+    else out.push(req(t, 'GET', i % 2 ? `/api/items/${rng.int(1, 1000)}` : '/api/items', i % 2 ? '' : `page=${1 + (i >> 1)}`));
+    t += interval * (1 + sd * rng.normal());
+  }
+  return out;
+}
+
 function credentialStufferSession(rng: Random): ProfileRequest[] {
   const out: ProfileRequest[] = [];
   const rate = rng.uniform(0.4, 12);
@@ -327,6 +347,37 @@ function scannerSession(rng: Random): ProfileRequest[] {
   return out;
 }
 
+/**
+ * Automated but legitimate clients real APIs see: a dashboard polling one endpoint (every 5-60 s, often for hours),
+ * a dashboard refreshing 2-6 endpoints together (in parallel or staggered), and a health monitor. Their timing is
+ * as regular as a bot's; what they ask for is not (a few fixed URLs, not many different ones).
+ */
+function pollerSession(rng: Random): ProfileRequest[] {
+  const out: ProfileRequest[] = [];
+  const kind = rng.weighted([2, 2, 1]);
+  const period = kind === 2 ? rng.pick([10_000, 15_000, 30_000, 60_000]) : rng.uniform(5_000, 60_000);
+  const jitter = rng.chance(0.5) ? rng.uniform(0, 0.002) : rng.uniform(0.002, 0.05); // timer drift or a sleep loop
+  const pool = ['/api/items', '/api/search', `/api/users/${rng.int(USER_IDS.min, USER_IDS.max)}`, `/api/items/${rng.pick(POPULAR_ITEMS)}`, '/health', `/api/items/${rng.int(ITEM_IDS.min, ITEM_IDS.max)}`];
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  const k = kind === 1 ? rng.int(2, 6) : 1;
+  const targets = kind === 2 ? ['/health'] : pool.slice(0, k);
+  const staggered = kind === 1 && rng.chance(0.5);
+  const n = rng.int(40, 720); // minutes to hours
+  let t = rng.uniform(0, period);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < k; j++) {
+      const at = staggered ? t + (j * period) / k : t + j * rng.uniform(1, 30);
+      out.push(req(at, 'GET', targets[j], targets[j] === '/api/items' ? 'page=1' : targets[j] === '/api/search' ? 'q=lamp' : ''));
+    }
+    t += period * (1 + jitter * rng.normal());
+  }
+  out.sort((a, b) => a.at - b.at);
+  return out;
+}
+
 /** Every profile, ordinary ones first. */
 export const PROFILES: readonly Profile[] = [
   {
@@ -349,6 +400,15 @@ export const PROFILES: readonly Profile[] = [
     weight: 0.5,
     description: '2-8 people behind one office NAT address, their sessions interleaved',
     session: officeSession,
+  },
+  {
+    name: 'api_poller',
+    label: 0,
+    // Evaluation only (weight 0: never drawn into generated training data); calibration and the per-profile
+    // evaluation replay it like every ordinary profile.
+    weight: 0,
+    description: 'automation that is not abuse: a dashboard polling 1-6 fixed endpoints every 5-60 s, or a health monitor, for minutes to hours',
+    session: pollerSession,
   },
   {
     name: 'scraper',
@@ -384,6 +444,14 @@ export const PROFILES: readonly Profile[] = [
     weight: 0.2,
     description: 'probes paths that do not exist (/.env, /wp-admin, /.git/config, ...) at 1-25 req/s, half of them without an API key',
     session: scannerSession,
+  },
+  {
+    name: 'slow_crawler',
+    label: 1,
+    // Evaluation only (weight 0): too slow for the 60 s window the model scores; the regular-crawl rule's job.
+    weight: 0,
+    description: 'one request every 3-10 s with a metronome-like interval, walking ids or alternating list pages with random items',
+    session: slowCrawlerSession,
   },
 ];
 

@@ -6,7 +6,7 @@
 //   const rows = evaluateProfiles(loadModel('models/default.json'), { sessions: 100, seed: 7 });
 //   for (const r of rows) console.log(r.profile, r.windowShare, r.blockedSessions, r.auc);
 
-import { FEATURE_NAMES, NUM_FEATURES } from '../behaviour/features.js';
+import { DEFAULT_REGULAR_RULE, FEATURE_NAMES, NUM_FEATURES, type RegularRule } from '../behaviour/features.js';
 import { replaySession } from '../dataset/generate.js';
 import { PROFILES } from '../dataset/profiles.js';
 import { Random } from '../dataset/rng.js';
@@ -25,6 +25,11 @@ export interface EvaluateOptions {
   threshold?: number;
   /** Most scored windows kept per profile for the AUC (default 20,000). */
   maxAucWindows?: number;
+  /**
+   * The gateway's regular-crawl rule (`behaviour.regular`, default DEFAULT_REGULAR_RULE); null = the model alone.
+   * A client is stopped at the first request after its history matches the rule.
+   */
+  regular?: Readonly<RegularRule> | null;
 }
 
 export interface ProfileEvaluation {
@@ -35,11 +40,17 @@ export interface ProfileEvaluation {
   windows: number;
   /** Share of scored windows at/above the threshold. */
   windowShare: number;
-  /** Sessions that reached `consecutive` at/above-threshold windows in a row. */
+  /** Sessions stopped: by `consecutive` at/above-threshold windows in a row, or by the regular-crawl rule. */
   blockedSessions: number;
+  /** Of those, sessions the regular-crawl rule stopped first (0 without the rule). */
+  ruleStopped: number;
   /** Longest run of consecutive at/above-threshold windows in any session. */
   longestRun: number;
-  /** Requests a blocked session had sent when it was blocked: median and maximum (null if none blocked). */
+  /**
+   * Requests a stopped session had sent when it was stopped, the refused one included: median and maximum (null if
+   * none stopped). The model: the request whose window made the K-th score in a row; the rule: the request after
+   * the history matched (the live pass judges the history before the request joins it).
+   */
   requestsToBlock: { median: number; max: number } | null;
   /** Attackers: ROC AUC of this profile's windows against all ordinary windows. Null for ordinary profiles. */
   auc: number | null;
@@ -53,6 +64,7 @@ export function evaluateProfiles(model: LoadedModel, opts: EvaluateOptions = {})
   const consecutive = opts.consecutive ?? 3;
   const threshold = opts.threshold ?? model.meta.threshold.value;
   const maxAuc = opts.maxAucWindows ?? 20_000;
+  const rule = opts.regular === undefined ? DEFAULT_REGULAR_RULE : opts.regular;
   const rng = new Random(opts.seed ?? 7);
   const x = new Float64Array(NUM_FEATURES);
   const results: ProfileEvaluation[] = [];
@@ -62,12 +74,15 @@ export function evaluateProfiles(model: LoadedModel, opts: EvaluateOptions = {})
     let flagged = 0;
     let blocked = 0;
     let longest = 0;
+    let byRule = 0;
     const toBlock: number[] = [];
     const sample: number[] = [];
     for (let s = 0; s < sessions; s++) {
       let run = 0;
       let blockedAt = -1;
-      replaySession(p.session(rng.fork()), { out: x }, (features, _r, i, size) => {
+      let ruleAt = -1;
+      replaySession(p.session(rng.fork()), { out: x }, (features, _r, i, size, _d, _s, window) => {
+        if (rule !== null && ruleAt < 0 && window.isRegularCrawl(rule)) ruleAt = i + 2;
         if (size < minEvents) {
           run = 0;
           return;
@@ -82,6 +97,10 @@ export function evaluateProfiles(model: LoadedModel, opts: EvaluateOptions = {})
           if (run >= consecutive && blockedAt < 0) blockedAt = i + 1;
         } else run = 0;
       });
+      if (ruleAt >= 0 && (blockedAt < 0 || ruleAt < blockedAt)) {
+        byRule++;
+        blockedAt = ruleAt;
+      }
       if (blockedAt >= 0) {
         blocked++;
         toBlock.push(blockedAt);
@@ -96,6 +115,7 @@ export function evaluateProfiles(model: LoadedModel, opts: EvaluateOptions = {})
       windows,
       windowShare: windows === 0 ? 0 : flagged / windows,
       blockedSessions: blocked,
+      ruleStopped: byRule,
       longestRun: longest,
       requestsToBlock: toBlock.length ? { median: toBlock[toBlock.length >> 1], max: toBlock[toBlock.length - 1] } : null,
       auc: null,
@@ -118,12 +138,12 @@ export function evaluateProfiles(model: LoadedModel, opts: EvaluateOptions = {})
 /** A Markdown table of an evaluation (used for models/README.md). */
 export function evaluationTable(rows: readonly ProfileEvaluation[]): string {
   const out = [
-    '| profile | label | sessions | windows scored | windows at/above threshold | sessions blocked | longest run | requests to block (median / max) | AUC vs ordinary |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| profile | label | sessions | windows scored | windows at/above threshold | sessions stopped | of them by the rule | longest run | requests to stop (median / max) | AUC vs ordinary |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const r of rows) {
     out.push(
-      `| ${r.profile} | ${r.label} | ${r.sessions} | ${r.windows} | ${(100 * r.windowShare).toFixed(2)}% | ${r.blockedSessions}/${r.sessions} | ${r.longestRun} | ${
+      `| ${r.profile} | ${r.label} | ${r.sessions} | ${r.windows} | ${(100 * r.windowShare).toFixed(2)}% | ${r.blockedSessions}/${r.sessions} | ${r.ruleStopped} | ${r.longestRun} | ${
         r.requestsToBlock ? `${r.requestsToBlock.median} / ${r.requestsToBlock.max}` : '—'
       } | ${r.auc === null ? '—' : r.auc.toFixed(4)} |`,
     );

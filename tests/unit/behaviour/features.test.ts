@@ -1,8 +1,10 @@
 // Tests the shared behaviour features: incremental values equal a naive recomputation over random streams,
-// eviction at the window boundary with a fake clock, the per-window event cap, and each feature's meaning.
+// eviction at the window boundary with a fake clock, the per-window event cap, each feature's meaning, and the
+// count-based history behind the regular-crawl rule.
 import { describe, expect, it } from 'vitest';
 import {
   BehaviourWindow,
+  DEFAULT_REGULAR_RULE,
   F,
   FEATURE_NAMES,
   NUM_FEATURES,
@@ -220,5 +222,88 @@ describe('BehaviourWindow', () => {
     expect(isSequentialId('/api/users/7', '/api/items/8')).toBe(false);
     expect(isSequentialId('/api/items', '/api/items/1')).toBe(false);
     expect(isSequentialId('/v1', '/v2')).toBe(false); // no '/' before the digits
+  });
+});
+
+describe('BehaviourWindow count-based history (regular-crawl rule)', () => {
+  const ev = (t: number, path: string): BehaviourEvent => ({ t, method: 'GET', path, status: 200, decision: 'ALLOW' });
+
+  it('judges the last N gaps whatever the time window, and matches a naive computation', () => {
+    const rng = new Random(17);
+    const w = new BehaviourWindow(60_000, { history: 32 });
+    const times: number[] = [];
+    const paths: string[] = [];
+    let t = 0;
+    for (let i = 0; i < 200; i++) {
+      t += rng.chance(0.2) ? rng.uniform(0, 50) : rng.uniform(1000, 90_000); // gaps beyond the window too
+      const p = `/api/items/${rng.int(1, 12)}`;
+      w.push(ev(t, p));
+      times.push(t);
+      paths.push(p);
+      expect(w.historySize).toBe(Math.min(i + 1, 32));
+      for (const g of [2, 10, 24, 31]) {
+        const r = w.regularity(g);
+        if (i < g) {
+          expect(r.gaps).toBe(0);
+          continue;
+        }
+        const gaps = times.slice(i - g + 1).map((x, j) => x - times[i - g + j]);
+        const mean = gaps.reduce((a, b) => a + b, 0) / g;
+        const sd = Math.sqrt(gaps.reduce((a, b) => a + (b - mean) ** 2, 0) / g);
+        expect(r.gaps).toBe(g);
+        expect(r.meanGapMs).toBeCloseTo(mean, 6);
+        expect(r.cv).toBeCloseTo(sd / mean, 6);
+        expect(r.distinct).toBe(new Set(paths.slice(i - g)).size);
+      }
+    }
+    expect(w.size).toBeLessThan(10); // the time window holds few of them; the history all 32
+    w.clear();
+    expect(w.historySize).toBe(0);
+    expect(w.regularity(2).gaps).toBe(0);
+  });
+
+  it('catches a metronome crawling many URLs once it has sent requests + 1 requests, even below 20 per minute', () => {
+    const rule = DEFAULT_REGULAR_RULE;
+    const w = new BehaviourWindow(60_000);
+    const rng = new Random(3);
+    let t = 0;
+    for (let i = 0; i <= rule.requests; i++) {
+      expect(w.isRegularCrawl(rule)).toBe(false);
+      w.push(ev(t, i % 2 ? `/api/items/${rng.int(1, 1000)}` : '/api/items'));
+      t += 6000 * (1 + 0.01 * rng.normal());
+    }
+    const out = { gaps: 0, cv: 0, meanGapMs: 0, distinct: 0 };
+    expect(w.isRegularCrawl(rule, out)).toBe(true);
+    expect(out.gaps).toBe(24);
+    expect(out.cv).toBeLessThan(0.05);
+    expect(out.distinct).toBeGreaterThanOrEqual(8);
+    expect(w.size).toBeLessThan(20); // the model never scores this client
+  });
+
+  it('leaves pollers, people and fast clients alone', () => {
+    const rule = DEFAULT_REGULAR_RULE;
+    const rng = new Random(5);
+    // a dashboard polling 6 fixed endpoints every 30 s, one after the other (as regular as a bot)
+    const dash = new BehaviourWindow(60_000);
+    const urls = ['/api/items', '/api/search', '/health', '/api/users/4', '/api/items/9', '/api/items/10'];
+    for (let i = 0; i < 600; i++) {
+      dash.push(ev(i * 5000, urls[i % 6]));
+      expect(dash.isRegularCrawl(rule)).toBe(false);
+    }
+    expect(dash.regularity(24).cv).toBeLessThan(1e-9);
+    // irregular browsing over many URLs
+    const person = new BehaviourWindow(60_000);
+    let t = 0;
+    for (let i = 0; i < 300; i++) {
+      t += rng.lognormal(4000, 0.6);
+      person.push(ev(t, `/api/items/${rng.int(1, 1000)}`));
+      expect(person.isRegularCrawl(rule)).toBe(false);
+    }
+    // a regular but fast client (every 100 ms) is the model's business, not the rule's
+    const fast = new BehaviourWindow(60_000);
+    for (let i = 0; i < 100; i++) fast.push(ev(i * 100, `/api/items/${i}`));
+    expect(fast.regularity(24).cv).toBeLessThan(1e-9);
+    expect(fast.isRegularCrawl(rule)).toBe(false);
+    expect(fast.isRegularCrawl({ ...rule, minGapMs: 0 })).toBe(true);
   });
 });

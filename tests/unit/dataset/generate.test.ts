@@ -19,11 +19,13 @@ describe('profiles', () => {
       browser_user: 0,
       mobile_user: 0,
       shared_office: 0,
+      api_poller: 0,
       scraper: 1,
       credential_stuffer: 1,
       burst: 1,
       slow_bot: 1,
       scanner: 1,
+      slow_crawler: 1,
     });
   });
 
@@ -53,6 +55,18 @@ describe('profiles', () => {
     const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
     const sd = Math.sqrt(gaps.reduce((a, b) => a + (b - mean) ** 2, 0) / gaps.length);
     expect(sd / mean).toBeLessThan(0.05);
+
+    const crawler = profileByName('slow_crawler').session(new Random(6));
+    const cgaps = crawler.slice(1).map((r, i) => r.at - crawler[i].at);
+    expect(Math.min(...cgaps)).toBeGreaterThan(2900); // slower than 20 per minute: a 60 s window never scores it
+    expect(Math.max(...cgaps)).toBeLessThan(10_500);
+
+    for (let seed = 1; seed <= 20; seed++) {
+      // pollers: regular, but a few fixed URLs (at most 6 distinct endpoints), all answered 200
+      const poll = profileByName('api_poller').session(new Random(seed));
+      expect(new Set(poll.map((r) => r.path)).size).toBeLessThanOrEqual(6);
+      for (const r of poll) expect(demoBackendStatus(r.method, r.path, r.body)).toBe(200);
+    }
 
     const user = profileByName('browser_user').session(new Random(4));
     const ugaps = user.slice(1).map((r, i) => r.at - user[i].at);
@@ -85,7 +99,8 @@ describe('generateDataset', () => {
     expect(s.rows).toBe(5000);
     expect(anomalies).toBe(1000);
     expect(s.anomalies).toBe(1000);
-    expect(seen.size).toBe(PROFILES.length);
+    // every profile with a weight appears; weight-0 (evaluation-only) profiles never do
+    expect([...seen.keys()].sort()).toEqual(PROFILES.filter((p) => p.weight > 0).map((p) => p.name).sort());
   });
 
   it('only emits windows with at least --min-events events', () => {

@@ -99,6 +99,16 @@ describe('behaviour models', () => {
     const stuffer = ev.find((e) => e.profile === 'credential_stuffer')!;
     expect(stuffer.blockedSessions).toBe(15);
     expect(stuffer.auc!).toBeGreaterThan(0.99);
+    // the regular-crawl rule (on by default, as in the gateway) stops every slow bot and crawler within 26 requests
+    for (const name of ['slow_bot', 'slow_crawler']) {
+      const p = ev.find((e) => e.profile === name)!;
+      expect(p.blockedSessions, name).toBe(15);
+      expect(p.requestsToBlock!.max, name).toBeLessThanOrEqual(26);
+    }
+    expect(ev.find((e) => e.profile === 'slow_crawler')!.ruleStopped).toBeGreaterThan(10);
+    const modelOnly = evaluateProfiles(loadModel(modelPath), { sessions: 15, seed: 1009, regular: null });
+    for (const p of modelOnly) expect(p.ruleStopped).toBe(0);
+    expect(modelOnly.find((e) => e.profile === 'slow_crawler')!.blockedSessions).toBeLessThan(15); // too slow for the window
   });
 
   it('scoreCsv appends scores equal to the forest and reports the AUC', () => {
