@@ -20,10 +20,13 @@
 //   a block creates an in-memory shadow ban instead of a real one (never persisted, not in `bans list`), and
 //   while it lasts the client's rows say would_decision BLOCK `banned`, as enforce mode's would; the window is
 //   fed with the would-be decision so it evolves as in enforce mode.
+// - Regular-crawl rule (behaviour.regular, model or not; requests 0 = off): when the client's last `requests` gaps are metronome-like
+//   and its requests touched many distinct endpoints (BehaviourWindow.isRegularCrawl) → 403 BLOCK
+//   `anomaly_regular` + ban, explained by the measured gap cv, distinct endpoints and mean gap.
 
 import type { Decision, PathHelmConfig, RateWindow } from '../config/types.js';
 import type { Pass, RequestContext, Verdict } from '../gateway/pipeline.js';
-import { NUM_FEATURES, type BehaviourEvent } from '../behaviour/features.js';
+import { NUM_FEATURES, type BehaviourEvent, type Regularity } from '../behaviour/features.js';
 import type { BehaviourScorer } from '../behaviour/scorer.js';
 import { BehaviourTracker, type ClientState } from '../behaviour/tracker.js';
 import { SlidingWindowLimiter } from './ratelimit.js';
@@ -70,6 +73,7 @@ export class BehaviourEngine {
   private readonly bans: BanManager;
   private readonly scratch = new Float64Array(NUM_FEATURES);
   private readonly ev: BehaviourEvent = { t: 0, method: '', path: '', status: 0, decision: 'ALLOW' };
+  private readonly regularity: Regularity = { gaps: 0, cv: 0, meanGapMs: 0, distinct: 0 };
   private readonly limiter: SlidingWindowLimiter;
   private readonly ipWindows: RateWindow[];
   private readonly keyWindows: RateWindow[];
@@ -114,6 +118,13 @@ export class BehaviourEngine {
     // Monitor mode: a would-be ban is recorded as would_decision BLOCK `banned` (enforce's ban pass does this).
     if (!this.enforce && !ctx.allowListed && this.bans.check(id, now) !== undefined) return V_SHADOW_BANNED;
     const st = this.tracker.get(id, now);
+    const rule = this.config.behaviour.regular;
+    if (rule.requests > 0 && st.window.isRegularCrawl(rule, this.regularity)) {
+      const r = this.regularity;
+      ctx.explain = `[{"name":"gap_cv","value":${r.cv.toFixed(4)}},{"name":"distinct_endpoints","value":${r.distinct}},{"name":"mean_gap_s","value":${(r.meanGapMs / 1000).toFixed(3)}},{"name":"gaps","value":${r.gaps}}]`;
+      const v = this.block(ctx, st, 'anomaly_regular');
+      if (v !== undefined) return v;
+    }
     const scorer = this.model.scorer;
     let verdict: Verdict | undefined;
     if (scorer !== null) {
@@ -196,7 +207,7 @@ export class BehaviourEngine {
     return why;
   }
 
-  private block(ctx: RequestContext, st: ClientState): Verdict | undefined {
+  private block(ctx: RequestContext, st: ClientState, reason = 'anomaly'): Verdict | undefined {
     st.pendingBlock = false;
     st.consecutive = 0;
     if (ctx.allowListed) {
@@ -206,7 +217,7 @@ export class BehaviourEngine {
     this.stats.blocked++;
     let message = 'request refused: this client behaves anomalously';
     const headers: Array<[string, string]> = [];
-    const ban = this.bans.ban(st.id, 'anomaly', ctx.now, ctx.explain);
+    const ban = this.bans.ban(st.id, reason, ctx.now, ctx.explain);
     st.window.clear();
     st.flaggedUntil = 0;
     st.lastScore = NaN;
@@ -216,7 +227,7 @@ export class BehaviourEngine {
     const secs = Math.max(1, Math.ceil((ban.expires - ctx.now) / 1000));
     headers.push(['retry-after', String(secs)]);
     message += `; banned for ${secs} s`;
-    return { decision: 'BLOCK', status: 403, reason: 'anomaly', message, headers };
+    return { decision: 'BLOCK', status: 403, reason, message, headers };
   }
 
   private flaggedLimit(ctx: RequestContext, id: string, now: number): Verdict | undefined {
