@@ -6,7 +6,8 @@
 //                                 [--npm-runs 5] [--npm-http-rows 50000] [--stability 30] [--write]
 // --stability N: for every set (< 100k rows) whose mean AUC is more than 0.005 from the reference, also
 // compare PathHelm and scikit-learn over seeds 0..N-1 (is the gap the 5 seeds or the algorithm?); 0 = off.
-// --write replaces the "## Forest" section of docs/benchmarks.md with the results.
+// --write replaces the "## Forest" section of docs/benchmarks.md with the results (it keeps the
+// hand-written "### Why mammography differs" subsection: see keptSubsections).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -385,11 +386,25 @@ function main() {
       const rest = doc.slice(start + 1);
       const next = rest.search(/^## /m);
       const end = next < 0 ? doc.length : start + 1 + next;
-      doc = `${doc.slice(0, start)}${section}${next < 0 ? '' : '\n'}${doc.slice(end)}`;
+      const kept = keptSubsections(doc.slice(start, end));
+      doc = `${doc.slice(0, start)}${section}${kept}${next < 0 ? '' : '\n'}${doc.slice(end)}`;
     }
     writeFileSync(DOC, doc.endsWith('\n') ? doc : `${doc}\n`);
     log(`wrote the Forest section of ${DOC}`);
   }
+}
+
+/**
+ * Hand-written subsections of the old "## Forest" section that --write carries over unchanged (their
+ * numbers come from other commands, named inside them): "### Why mammography differs".
+ */
+function keptSubsections(oldSection) {
+  const start = oldSection.search(/^### Why mammography differs\s*$/m);
+  if (start < 0) return '';
+  const rest = oldSection.slice(start + 1);
+  const next = rest.search(/^### /m);
+  const text = next < 0 ? oldSection.slice(start) : oldSection.slice(start, start + 1 + next);
+  return `\n${text.replace(/\n*$/, '\n')}`;
 }
 
 main();
