@@ -5,7 +5,8 @@
 //   const scorer = new BehaviourScorer(loadModel('models/default.json'), { blockThreshold: null, flagThreshold: null });
 //   const s = scorer.score(x);                 // x: Float64Array in FEATURE_NAMES order
 //   if (s >= scorer.flagThreshold) row.explain = scorer.explainJson(x);
-//   row.features = scorer.featuresJson(x);     // {"req_count":42,"rps":0.7,...}
+//   row.features = scorer.featuresText(x);     // '1a2b3c4d|42,0.7,...' (decodeFeatures reads it back)
+//   scorer.featuresJson(x);                    // {"req_count":42,"rps":0.7,...}
 //
 // How the explanation is made (docs: README "How decisions are made"): for each feature f,
 //   attribution a_f = the forest's explain(x)[f] (how much splits on f shortened x's path, averaged over trees)
@@ -15,6 +16,7 @@
 // or that sit at the training mean, never appear first). Ties fall back to |z|.
 
 import { FEATURE_NAMES, NUM_FEATURES } from './features.js';
+import { FEATURE_SET_ID } from '../telemetry/features-codec.js';
 
 /** What the scorer needs from a loaded model (structurally the forest module's LoadedModel). */
 export interface ScoringModel {
@@ -47,6 +49,7 @@ export interface ExplainEntry {
 }
 
 const MAX_Z = 10;
+const TEXT_PREFIX = FEATURE_SET_ID + '|';
 const FEATURE_PREFIX: string[] = FEATURE_NAMES.map((n, i) => (i === 0 ? '{"' : ',"') + n + '":');
 
 /** FRAC[i] = ".dddd" for i/10000 without trailing zeros ('' for 0): formatting without float-to-string. */
@@ -141,6 +144,16 @@ export class BehaviourScorer {
   /** JSON array of the top 3 explain entries (what the decision row stores). */
   explainJson(x: Float64Array): string {
     return JSON.stringify(this.explain(x, 3));
+  }
+
+  /**
+   * The compact stored form (src/telemetry/features-codec.ts): `<feature set id>|v1,v2,...`, the values
+   * rounded to 4 decimals like featuresJson's, a third of its size. What `serve` stores with each row.
+   */
+  featuresText(x: Float64Array): string {
+    let s = TEXT_PREFIX + format4(x[0]);
+    for (let i = 1; i < NUM_FEATURES; i++) s += ',' + format4(x[i]);
+    return s;
   }
 
   /** JSON object name → value (rounded to 4 decimals), built without intermediate objects. */

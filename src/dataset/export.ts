@@ -14,7 +14,8 @@
 // profile: always `live`.
 
 import { FEATURE_NAMES, NUM_FEATURES } from '../behaviour/features.js';
-import { openDb } from '../telemetry/db.js';
+import { openDb, type Db } from '../telemetry/db.js';
+import { decodeFeatures } from '../telemetry/features-codec.js';
 import { CsvWriter } from './csv.js';
 import { DATASET_COLUMNS } from './generate.js';
 
@@ -38,15 +39,13 @@ export interface ExportSummary {
 
 export const EXPORT_PROFILE = 'live';
 
-/** Parses a stored feature JSON into `out` (FEATURE_NAMES order); false when a feature is missing or not a number. */
-export function featuresFromJson(json: string, out: Float64Array): boolean {
-  let o: Record<string, unknown>;
-  try {
-    o = JSON.parse(json) as Record<string, unknown>;
-  } catch {
-    return false;
-  }
-  if (o === null || typeof o !== 'object') return false;
+/**
+ * Reads a stored features value (compact or JSON, see src/telemetry/features-codec.ts) into `out` in
+ * FEATURE_NAMES order; false when a feature is missing or not a number. `db` names compact values' feature sets.
+ */
+export function featuresFromJson(json: string, out: Float64Array, db: Db | null = null): boolean {
+  const o = decodeFeatures(db, json) as Record<string, unknown> | null;
+  if (o === null) return false;
   for (let i = 0; i < NUM_FEATURES; i++) {
     const v = o[FEATURE_NAMES[i]];
     if (typeof v !== 'number' || !Number.isFinite(v)) return false;
@@ -66,7 +65,7 @@ export function exportDataset(opts: ExportOptions): ExportSummary {
     const x = new Float64Array(NUM_FEATURES);
     const cells: (string | number)[] = new Array(NUM_FEATURES + 2);
     for (const row of stmt.iterate(opts.since ?? 0) as Iterable<{ features: string; reason: string }>) {
-      if (!featuresFromJson(row.features, x)) {
+      if (!featuresFromJson(row.features, x, db)) {
         summary.skipped++;
         continue;
       }

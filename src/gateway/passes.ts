@@ -11,6 +11,7 @@ import type { Pass } from './pipeline.js';
 import { KeyTable, watchKeys } from '../keys/table.js';
 import { createAccessPasses } from '../policy/access.js';
 import { createBehaviourRuntime } from '../behaviour/runtime.js';
+import { registerFeatureSet } from '../telemetry/features-codec.js';
 
 /** What passes may need besides the config. Extend compatibly (optional fields). */
 export interface PassDeps {
@@ -44,6 +45,8 @@ export function buildPasses(config: Readonly<PathHelmConfig>, deps: PassDeps = {
   // behaviour pass last. createBehaviourRuntime loads ml.model (PH_ERR_MODEL when missing/bad), watches it,
   // loads standing bans from deps.db and polls them for lifts.
   const behaviour = createBehaviourRuntime(config, { db: deps.db, now: deps.now });
+  // Scored rows store features compactly under this pathhelm's feature-set id; name the set once.
+  if (behaviour.pass && deps.db && !deps.db.readonly) registerFeatureSet(deps.db);
   passes.splice(passes.findIndex((p) => p.name === 'auth') + 1, 0, behaviour.banPass);
   if (behaviour.pass) passes.push(behaviour.pass);
   return passes;

@@ -133,7 +133,7 @@ export class BehaviourEngine {
           const x = st.window.extract(now, this.scratch);
           const s = scorer.score(x);
           ctx.score = s;
-          ctx.features = scorer.featuresJson(x);
+          ctx.features = scorer.featuresText(x);
           this.stats.scored++;
           const explain = this.judge(st, s, x, scorer, now);
           if (explain !== null) ctx.explain = explain;
@@ -176,7 +176,7 @@ export class BehaviourEngine {
     const s = scorer.score(x);
     this.stats.scored++;
     st.lastScore = s;
-    st.lastFeatures = scorer.featuresJson(x);
+    st.lastFeatures = scorer.featuresText(x);
     st.lastExplain = this.judge(st, s, x, scorer, now);
   }
 

@@ -126,4 +126,18 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX decisions_ts_latency ON decisions (ts, latency_ms, upstream_ms);
     `,
   },
+  {
+    version: 6,
+    name: 'compact stored features (feature_sets) and one index less per decision row',
+    // decisions.features now holds `<set id>|v1,v2,...` (src/telemetry/features-codec.ts); each feature list is
+    // stored here once. decisions_ts is a prefix of decisions_ts_latency (migration 5), which serves every
+    // ts-range query as well: dropping it saves one index update per row on the writer.
+    sql: `
+      CREATE TABLE feature_sets (
+        id     TEXT PRIMARY KEY,
+        names  TEXT NOT NULL
+      );
+      DROP INDEX IF EXISTS decisions_ts;
+    `,
+  },
 ];

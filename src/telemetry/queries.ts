@@ -10,6 +10,7 @@
 //   traceRequest(db, 'req-123');                    // { decisions: [...], backend: [...] }
 
 import type { Db } from './db.js';
+import { decodeFeatures } from './features-codec.js';
 
 /** One decision as `top` shows it (no feature JSON: that is read on demand for a client's detail). */
 export interface FeedRow {
@@ -233,11 +234,7 @@ export function clientDetail(db: Db, clientIp: string, keyId: string | null, lim
        WHERE client_ip = @ip AND ${keyCond} AND explain IS NOT NULL ORDER BY ts DESC, id DESC LIMIT 1`,
     )
     .get(p) as { ts: number; decision: string; reason: string; score: number | null; explain: string | null } | undefined;
-  let features: Record<string, number> = {};
-  if (scored) {
-    const parsed = parseJson(scored.features);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) features = parsed as Record<string, number>;
-  }
+  const features: Record<string, number> = (scored && decodeFeatures(db, scored.features)) || {};
   return {
     clientIp,
     keyId,
@@ -286,7 +283,7 @@ export function traceRequest(db: Db, requestId: string): Trace {
          FROM decisions WHERE request_id = ? ORDER BY ts, id`,
       )
       .all(requestId) as Array<TraceDecision & { features: string | null; explain: string | null }>
-  ).map((d) => ({ ...d, features: parseJson(d.features), explain: parseJson(d.explain) }));
+  ).map((d) => ({ ...d, features: d.features === null ? null : (decodeFeatures(db, d.features) ?? d.features), explain: parseJson(d.explain) }));
   const backend = db
     .prepare(
       `SELECT id, ts, request_id AS requestId, method, path, status, latency_ms AS latencyMs

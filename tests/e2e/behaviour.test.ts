@@ -12,6 +12,7 @@ import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_NAMES } from '../../src/behaviour/features.js';
 import { openDb } from '../../src/telemetry/db.js';
+import { decodeFeatures } from '../../src/telemetry/features-codec.js';
 import type { SimulateResult } from '../../src/sim/simulate.js';
 import { trainFixtureModel } from '../helpers/behaviour-model.js';
 
@@ -159,7 +160,7 @@ describe('behaviour engine (built binary, demo backend, real SQLite)', () => {
       const rows = d.prepare("SELECT score, features, explain FROM decisions WHERE reason = 'anomaly'").all() as Array<{ score: number; features: string; explain: string }>;
       for (const row of rows) {
         expect(row.score).toBeGreaterThan(0.5);
-        expect(Object.keys(JSON.parse(row.features))).toEqual([...FEATURE_NAMES]);
+        expect(Object.keys(decodeFeatures(d, row.features)!)).toEqual([...FEATURE_NAMES]);
         expect((JSON.parse(row.explain) as Array<{ feature: string }>)[0].feature).toMatch(/^[a-z_]+$/);
       }
       const ord = d.prepare(`SELECT count(*) AS n FROM decisions WHERE client_ip LIKE '127.1.%' AND decision != 'ALLOW'`).get() as { n: number };

@@ -6,6 +6,7 @@ import { FEATURE_NAMES, F, NUM_FEATURES } from '../../../src/behaviour/features.
 import { BehaviourScorer, type ScoringModel } from '../../../src/behaviour/scorer.js';
 import { BanManager } from '../../../src/policy/bans.js';
 import { BehaviourEngine } from '../../../src/policy/behaviour.js';
+import { decodeFeatures, FEATURE_SET_ID } from '../../../src/telemetry/features-codec.js';
 import type { RequestContext } from '../../../src/gateway/pipeline.js';
 
 /** Score = share of 404s in the window (a scanner scores high, a normal client 0). */
@@ -78,7 +79,8 @@ describe('behaviour pass', () => {
     for (let i = 0; i < 5; i++) expect(request(i * 100, false).ctx.score).toBeNull();
     const { ctx } = request(600, false);
     expect(ctx.score).toBe(0);
-    const f = JSON.parse(ctx.features!) as Record<string, number>;
+    expect(ctx.features!.startsWith(FEATURE_SET_ID + '|')).toBe(true); // compact stored form
+    const f = decodeFeatures(null, ctx.features)!;
     expect(Object.keys(f)).toEqual([...FEATURE_NAMES]);
     expect(f.error_ratio).toBe(0);
     expect(ctx.explain).toBeNull(); // normal: no explanation stored
