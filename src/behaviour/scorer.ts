@@ -39,6 +39,14 @@ export interface ScorerOptions {
   flagThreshold: number | null;
 }
 
+/** What BehaviourScorer.scoreMemo remembers per client: the last rounded vector, its scorer, score and text. */
+export interface ScoreMemo {
+  x: Float64Array | null;
+  scorer: BehaviourScorer | null;
+  score: number;
+  text: string;
+}
+
 export interface ExplainEntry {
   feature: string;
   value: number;
@@ -144,6 +152,30 @@ export class BehaviourScorer {
   /** JSON array of the top 3 explain entries (what the decision row stores). */
   explainJson(x: Float64Array): string {
     return JSON.stringify(this.explain(x, 3));
+  }
+
+  /**
+   * Scores x after rounding it in place to the 4 decimals that are stored (so a stored row re-scores to its
+   * own score), reusing `memo`'s score and text when the rounded vector is the one it last saw with this
+   * scorer. Most requests of a steady client produce the same rounded vector as its previous one (the
+   * forest is piecewise constant, and 4-decimal values move slowly), so this skips the 100-tree walk and
+   * the formatting. Sets memo.score / memo.text; returns the score.
+   */
+  scoreMemo(x: Float64Array, memo: ScoreMemo): number {
+    let same = memo.scorer === this && memo.x !== null;
+    for (let i = 0; i < NUM_FEATURES; i++) {
+      const v = round4(x[i]);
+      x[i] = v;
+      if (same && memo.x![i] !== v) same = false;
+    }
+    if (same) return memo.score;
+    const s = this.model.forest.score(x);
+    if (memo.x === null) memo.x = new Float64Array(NUM_FEATURES);
+    memo.x.set(x);
+    memo.scorer = this;
+    memo.score = s;
+    memo.text = this.featuresText(x);
+    return s;
   }
 
   /**

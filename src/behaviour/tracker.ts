@@ -12,6 +12,7 @@
 // tracker reuses the window of the client it evicts instead of allocating a new one.
 
 import { BehaviourWindow, DEFAULT_MAX_EVENTS } from './features.js';
+import type { ScoreMemo } from './scorer.js';
 
 /** Per-client state. Fields are plain numbers so the hot path does no allocation. */
 export interface ClientState {
@@ -36,6 +37,8 @@ export interface ClientState {
   rlCount: Int32Array | null;
   /** Last time `get` re-inserted the entry at the recent end of the map. */
   touchedAt: number;
+  /** Last scored (rounded) vector with its score and stored text (BehaviourScorer.scoreMemo). */
+  readonly memo: ScoreMemo;
 }
 
 export interface TrackerOptions {
@@ -60,6 +63,7 @@ function newState(id: string, window: BehaviourWindow, now: number): ClientState
     rlStart: null,
     rlCount: null,
     touchedAt: now,
+    memo: { x: null, scorer: null, score: NaN, text: '' },
   };
 }
 

@@ -131,9 +131,9 @@ export class BehaviourEngine {
       if (this.inline) {
         if (st.window.size >= this.config.behaviour.minEvents) {
           const x = st.window.extract(now, this.scratch);
-          const s = scorer.score(x);
+          const s = scorer.scoreMemo(x, st.memo); // x rounded to the stored 4 decimals
           ctx.score = s;
-          ctx.features = scorer.featuresText(x);
+          ctx.features = st.memo.text;
           this.stats.scored++;
           const explain = this.judge(st, s, x, scorer, now);
           if (explain !== null) ctx.explain = explain;
@@ -173,10 +173,10 @@ export class BehaviourEngine {
     const scorer = this.model.scorer;
     if (scorer === null || st.window.size < this.config.behaviour.minEvents) return;
     const x = st.window.extract(now, this.scratch);
-    const s = scorer.score(x);
+    const s = scorer.scoreMemo(x, st.memo);
     this.stats.scored++;
     st.lastScore = s;
-    st.lastFeatures = scorer.featuresText(x);
+    st.lastFeatures = st.memo.text;
     st.lastExplain = this.judge(st, s, x, scorer, now);
   }
 
