@@ -56,6 +56,31 @@ describe('BehaviourScorer', () => {
     expect(round4(-0.00001)).toBe(0);
   });
 
+  it('scoreMemo scores the rounded (stored) vector and reuses score and text while it repeats, per model', () => {
+    let walks = 0;
+    const m = fakeModel();
+    const score = m.forest.score;
+    m.forest.score = (x) => (walks++, score(x));
+    const s = new BehaviourScorer(m, { blockThreshold: null, flagThreshold: null });
+    const memo = { x: null, scorer: null, score: NaN, text: '' };
+    const x = new Float64Array(NUM_FEATURES);
+    x[Z] = 0.123456;
+    expect(s.scoreMemo(x, memo)).toBe(0.1235); // scored after rounding to 4 decimals
+    expect(x[Z]).toBe(0.1235);
+    expect(memo.text).toBe(s.featuresText(x));
+    const y = new Float64Array(NUM_FEATURES);
+    y[Z] = 0.12349; // rounds to the same stored vector: no new walk
+    expect(s.scoreMemo(y, memo)).toBe(0.1235);
+    expect(walks).toBe(1);
+    y[A] = 1; // a different vector is scored and remembered
+    expect(s.scoreMemo(y, memo)).toBe(0.1235);
+    expect(walks).toBe(2);
+    expect(memo.text).toBe(s.featuresText(y));
+    const other = new BehaviourScorer(m, { blockThreshold: null, flagThreshold: null }); // a reloaded model
+    other.scoreMemo(y, memo);
+    expect(walks).toBe(3);
+  });
+
   it('names the 3 features with the largest attribution weighted by their distance from training', () => {
     const attr = (): number[] => {
       const a = new Array<number>(NUM_FEATURES).fill(0);
