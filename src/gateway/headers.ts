@@ -118,8 +118,20 @@ function isDigits(s: string): boolean {
   return true;
 }
 
+/** True when `v` is exactly one of the connection options that name no header (any case): nothing to strip. */
+function onlyOption(v: string): boolean {
+  const n = v.length;
+  if (n !== 10 && n !== 5 && n !== 7) return false;
+  const c = v.charCodeAt(0) | 32;
+  if (n === 10 && c === 107) return v === 'keep-alive' || v.toLowerCase() === 'keep-alive';
+  if (n === 5 && c === 99) return v === 'close' || v.toLowerCase() === 'close';
+  if (n === 7 && c === 117) return v === 'upgrade' || v.toLowerCase() === 'upgrade';
+  return false;
+}
+
 /** Removes from a flat [name, value, ...] list (from index `from`) the headers named in `connection`. */
 export function stripConnectionNamed(out: string[], connection: string, from: number): void {
+  if (onlyOption(connection)) return; // the common `Connection: keep-alive` / `close`: no split, no Set
   let names: Set<string> | undefined;
   for (const token of connection.split(',')) {
     const t = token.trim().toLowerCase();
@@ -156,6 +168,28 @@ const RESPONSE_DROP = new Set([
   'x-gateway-token',
 ]);
 
+// Response header names the gateway drops, bucketed by length and compared case-insensitively in place:
+// Title-Case names from the backend (Content-Type, Date, ...) are never lower-cased into a copy.
+const DROP_BY_LENGTH: string[][] = [];
+for (const n of RESPONSE_DROP) (DROP_BY_LENGTH[n.length] ??= []).push(n);
+
+/** The lower-case RESPONSE_DROP entry equal to `name` ignoring ASCII case, or null. Allocation-free. */
+function droppedName(name: string): string | null {
+  const bucket = DROP_BY_LENGTH[name.length];
+  if (bucket === undefined) return null;
+  for (let b = 0; b < bucket.length; b++) {
+    const cand = bucket[b];
+    let i = 0;
+    for (; i < cand.length; i++) {
+      let c = name.charCodeAt(i);
+      if (c >= 65 && c <= 90) c |= 32;
+      if (c !== cand.charCodeAt(i)) break;
+    }
+    if (i === cand.length) return cand;
+  }
+  return null;
+}
+
 /** node's Buffer#latin1Slice: decodes without argument normalisation (undocumented but stable). */
 interface Latin1 {
   latin1Slice(start: number, end: number): string;
@@ -182,9 +216,9 @@ export function responseHeaders(
     const v = raw[i + 1];
     const value = typeof v === 'string' ? v : (v as unknown as Latin1).latin1Slice(0, (v as Buffer).length);
     if (name.length <= LONGEST_DROP) {
-      const lower = name.toLowerCase();
-      if (RESPONSE_DROP.has(lower)) {
-        if (lower === 'connection') connection = connection === undefined ? value : connection + ',' + value;
+      const dropped = droppedName(name);
+      if (dropped !== null) {
+        if (dropped === 'connection') connection = connection === undefined ? value : connection + ',' + value;
         continue;
       }
     }
