@@ -32,7 +32,7 @@ export interface DecisionEvent {
   mode: Mode;
   /** Anomaly score in [0, 1]; null when the client was not scored. */
   score: number | null;
-  /** JSON object of the feature values that were scored; null when not scored. */
+  /** Feature values that were scored, compact `<set id>|v1,v2,...` (decode with telemetry/features-codec.ts); null when not scored. */
   features: string | null;
   /** JSON array of the features that drove an anomaly decision; null otherwise. */
   explain: string | null;
