@@ -17,7 +17,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(fn: () => T | undefined | false, timeoutMs = 8000, what = 'condition'): Promise<T> {
+async function until<T>(fn: () => T | undefined | false, timeoutMs = 8000, what = 'condition', show?: () => string): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: T | undefined | false;
   while (Date.now() < end) {
@@ -25,7 +25,7 @@ async function until<T>(fn: () => T | undefined | false, timeoutMs = 8000, what 
     if (last) return last;
     await sleep(100);
   }
-  throw new Error(`timed out waiting for ${what}`);
+  throw new Error(`timed out waiting for ${what}${show ? `; screen:\n${show()}` : ''}`);
 }
 
 describe('pathhelm top without a TTY', () => {
@@ -69,8 +69,10 @@ describe('pathhelm top without a TTY', () => {
 
 describe.skipIf(!HAS_TMUX)('pathhelm top in a pseudo-terminal (tmux)', () => {
   const session = `phtop-${process.pid}`;
+  // A private tmux server (own socket): no interference from other tmux servers or test runs.
+  const SOCK = ['-L', `pathhelm-test-${process.pid}`];
   afterAll(() => {
-    spawnSync('tmux', ['kill-session', '-t', session]);
+    spawnSync('tmux', [...SOCK, 'kill-server']);
   });
 
   it('shows rows as they are written, pauses, filters and quits with 0', async () => {
@@ -82,12 +84,12 @@ describe.skipIf(!HAS_TMUX)('pathhelm top in a pseudo-terminal (tmux)', () => {
       script,
       `#!/bin/sh\nNO_COLOR=1 '${process.execPath}' '${BIN}' top --db '${file}' --interval 200\necho $? > '${exitFile}'\nsleep 60\n`,
     );
-    const started = spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '100', '-y', '30', `sh '${script}'`]);
+    const started = spawnSync('tmux', [...SOCK, 'new-session', '-d', '-s', session, '-x', '100', '-y', '30', `sh '${script}'`]);
     expect(started.status).toBe(0);
-    const screen = () => spawnSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' }).stdout;
-    const keys = (...k: string[]) => spawnSync('tmux', ['send-keys', '-t', session, ...k]);
+    const screen = () => spawnSync('tmux', [...SOCK, 'capture-pane', '-p', '-t', session], { encoding: 'utf8' }).stdout;
+    const keys = (...k: string[]) => spawnSync('tmux', [...SOCK, 'send-keys', '-t', session, ...k]);
 
-    await until(() => screen().includes('/api/first'), 10_000, 'the first row');
+    await until(() => screen().includes('/api/first'), 30_000, 'the first row', screen); // node + Ink start-up is slow on a busy CI box
     // a row written while top runs appears
     insertDecisions(db, [{ clientIp: '10.2.2.2', path: '/api/live-one', decision: 'BLOCK', reason: 'denylist', status: 403 }]);
     await until(() => screen().includes('/api/live-one'), 10_000, 'a live row');
@@ -115,7 +117,7 @@ describe.skipIf(!HAS_TMUX)('pathhelm top in a pseudo-terminal (tmux)', () => {
     expect(feed).not.toContain('/api/while-paused');
 
     // follows a resize down to 80x24: the frame re-lays out to fit (no wrapped rows)
-    spawnSync('tmux', ['resize-window', '-t', session, '-x', '80', '-y', '24']);
+    spawnSync('tmux', [...SOCK, 'resize-window', '-t', session, '-x', '80', '-y', '24']);
     const small = await until(() => {
       const rows = screen().replace(/\n+$/, '').split('\n');
       const fits = rows.length <= 24 && rows.every((r) => Array.from(r).length <= 80);
