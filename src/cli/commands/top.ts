@@ -50,6 +50,11 @@ export function register(program: Command): void {
       if (flags.model && !existsSync(flags.model)) {
         throw new PathHelmError('PH_ERR_MODEL', `--model ${flags.model} does not exist`);
       }
+      if (!flags.json && process.stdout.isTTY === true && process.stdin.isTTY === true) {
+        // Ink draws only the final frame when it believes it runs in CI (env CI / CONTINUOUS_INTEGRATION,
+        // read when ink is first imported). A terminal someone is looking at is never CI for `top`.
+        for (const k of ['CI', 'CONTINUOUS_INTEGRATION']) if (k in process.env) process.env[k] = 'false';
+      }
       const { noColor, openTop, runInteractive, snapshotJson, snapshotText } = await loadTui();
       const ctx = await openTop({ db: flags.url ? undefined : config.db, url: flags.url, model });
       const interactive = !flags.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
