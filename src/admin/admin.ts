@@ -65,8 +65,11 @@ export function createAdmin(opts: AdminOptions): Admin {
 
   function authorized(req: IncomingMessage, res: ServerResponse): boolean {
     if (tokenDigest === null) {
-      if (isLoopback(req.socket.remoteAddress)) return true;
-      fail(res, 403, 'admin_forbidden', 'the admin API answers loopback clients only; set admin.token to allow remote access');
+      // Loopback only, and not relayed: behind a reverse proxy on the same host every request comes
+      // from 127.0.0.1, so a request that carries X-Forwarded-For / Forwarded is not a local operator.
+      const relayed = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
+      if (!relayed && isLoopback(req.socket.remoteAddress)) return true;
+      fail(res, 403, 'admin_forbidden', 'the admin API answers local (loopback, not proxied) clients only; set admin.token to allow remote access');
       return false;
     }
     const auth = req.headers.authorization;
