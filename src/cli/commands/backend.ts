@@ -3,6 +3,7 @@
 // Example:
 //   $ pathhelm backend --port 9000 --db ./.pathhelm/pathhelm.db
 //   pathhelm backend ready on http://127.0.0.1:9000 (gateway token: state file ..., events: ...)
+import { untilStopSignal } from '../signals.js';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { resolveGatewayToken, type ResolvedGatewayToken } from '../../config/state.js';
@@ -33,15 +34,7 @@ export function register(program: Command): void {
       const backend = await startBackend({ host: opts.host, port, gatewayToken: token.token, db: config.db });
       process.stdout.write(`pathhelm backend ready on ${backend.url} (gateway token: ${describe(token)}; events: ${config.db})\n`);
 
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilStopSignal();
       await backend.close();
       const s = backend.stats();
       const lost = s.dropped ? `, ${s.dropped} lost (${s.lastError ?? 'queue full'})` : '';

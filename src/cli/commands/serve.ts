@@ -4,6 +4,7 @@
 // Example:
 //   $ pathhelm serve --demo
 //   $ pathhelm serve --port 8080 --upstream http://127.0.0.1:3000 --mode monitor
+import { untilStopSignal } from '../signals.js';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { resolveGatewayToken } from '../../config/state.js';
@@ -91,15 +92,7 @@ export function register(program: Command): void {
       // Model hot reload (behaviour engine): SIGHUP re-reads the model; load/reload/refusal events are printed.
       const hup = () => void reloadModels();
       process.on('SIGHUP', hup);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilStopSignal();
       process.off('SIGHUP', hup);
       offModel();
       out.write('pathhelm serve: shutting down (draining in-flight requests)\n');
