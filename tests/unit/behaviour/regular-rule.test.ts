@@ -6,6 +6,7 @@ import { DEFAULT_CONFIG, type Decision, type PathHelmConfig } from '../../../src
 import { BanManager } from '../../../src/policy/bans.js';
 import { BehaviourEngine } from '../../../src/policy/behaviour.js';
 import type { RequestContext } from '../../../src/gateway/pipeline.js';
+import { accessContext } from '../../../src/policy/access.js';
 import { Random } from '../../../src/dataset/rng.js';
 
 function setup(over: { mode?: 'enforce' | 'monitor'; regular?: Partial<PathHelmConfig['behaviour']['regular']> } = {}) {
@@ -19,22 +20,7 @@ function setup(over: { mode?: 'enforce' | 'monitor'; regular?: Partial<PathHelmC
   const engine = new BehaviourEngine({ config: cfg, model: { scorer: null }, bans });
   /** One request through the pass; returns its verdict and context. */
   const request = (now: number, path: string, extra: Partial<RequestContext> = {}) => {
-    const ctx = {
-      req: { method: 'GET' },
-      now,
-      path,
-      clientIp: '10.0.0.9',
-      clientId: '10.0.0.9',
-      keyId: null,
-      allowListed: false,
-      score: null,
-      features: null,
-      explain: null,
-      responseHeaders: [],
-      wouldDecision: null,
-      allowReason: 'ok',
-      ...extra,
-    } as unknown as RequestContext;
+    const ctx = Object.assign(accessContext({ ip: '10.0.0.9', path, now }), { clientId: '10.0.0.9', ...extra });
     const v = engine.pass.run(ctx);
     if (over.mode === 'monitor' && v) ctx.wouldDecision = v.decision;
     const enforced = over.mode !== 'monitor' && v;

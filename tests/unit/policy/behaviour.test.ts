@@ -8,6 +8,7 @@ import { BanManager } from '../../../src/policy/bans.js';
 import { BehaviourEngine } from '../../../src/policy/behaviour.js';
 import { decodeFeatures, FEATURE_SET_ID } from '../../../src/telemetry/features-codec.js';
 import type { RequestContext } from '../../../src/gateway/pipeline.js';
+import { accessContext } from '../../../src/policy/access.js';
 
 /** Score = share of 404s in the window (a scanner scores high, a normal client 0). */
 const model: ScoringModel = {
@@ -37,22 +38,7 @@ function config(over: Partial<{ mode: 'enforce' | 'monitor'; ml: Partial<PathHel
 }
 
 function makeCtx(now: number, clientId = '10.0.0.1', extra: Partial<RequestContext> = {}): RequestContext {
-  return {
-    req: { method: 'GET' },
-    now,
-    path: '/api/items/1',
-    clientIp: clientId,
-    clientId,
-    keyId: null,
-    allowListed: false,
-    score: null,
-    features: null,
-    explain: null,
-    responseHeaders: [],
-    wouldDecision: null,
-    allowReason: 'ok',
-    ...extra,
-  } as unknown as RequestContext;
+  return Object.assign(accessContext({ ip: clientId, path: '/api/items/1', now }), { clientId, ...extra });
 }
 
 function setup(over: Parameters<typeof config>[0] = {}) {
