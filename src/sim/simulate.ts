@@ -13,8 +13,10 @@
 // - A refusal counts as the gateway's when the JSON body carries the gateway's `requestId` + `error` fields (the
 //   demo backend's own 401/404 bodies do not), so a user's mistyped password is not a "block".
 // - Attackers: per attacker the first of up to 20 seeded sessions that sends at least 40 requests within the
-//   duration is used (else the busiest), so every attacker can be judged in a short run; slower variants need
-//   longer runs (a slow bot at one request per 10 s sends 3 in 30 s).
+//   duration is used (else the busiest), so every attacker can be judged in a short run. The slow bot (one
+//   request every 1-3 s) is the one that needs a longer run: it is judged by its 22nd request at the earliest
+//   (model) and its 26th (regular-crawl rule); its busiest of 20 sessions (~1 request/s) sends 22-29 in 30 s and
+//   at least 26 in 45 s (every seed 0-99: tests/unit/sim/simulate.test.ts; live: tests/e2e/slowbot.test.ts).
 // - Login bodies are sent as {"user","password"}, the demo backend's format.
 // - Bounded: each client stops at the deadline or after 50,000 requests; at most 2,000 clients.
 

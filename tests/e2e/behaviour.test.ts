@@ -132,9 +132,8 @@ describe('behaviour engine (built binary, demo backend, real SQLite)', () => {
       expect(p.stoppedClients, `${name} stopped`).toBe(1);
       expect(p.firstStopped!.max, `${name} stopped by request ${BOUND}`).toBeLessThanOrEqual(BOUND);
     }
-    // slow bots (one request every 1.5-10 s, metronome-like) are not reliably caught: recorded, never asserted
-    const slow = r.clients.find((c) => c.profile === 'slow_bot')!;
-    console.log(`slow_bot: ${slow.requests} requests, first stopped at ${slow.firstStoppedAt ?? 'never'}`);
+    // the slow bot (one request every 1-3 s) sends too few requests in 18 s to be judged (26 for the regular-crawl
+    // rule); tests/e2e/slowbot.test.ts runs slow bots long enough and asserts they are stopped
 
     // bans: visible with their explanation, escalated for attackers that kept going after a 3 s ban
     const list = cli(['bans', 'list', '--json', '--all', '--db', db]);

@@ -25,6 +25,14 @@ describe('simulate', () => {
     for (const p of plans) expect(p.requests.filter((r) => r.at < 30_000).length).toBeGreaterThanOrEqual(40);
   });
 
+  it('gives the slow bot a session it can be judged in within 45 s (26 requests: the regular-crawl rule refuses the 26th)', () => {
+    for (let seed = 0; seed < 100; seed++) {
+      const p = planClients({ target: 'http://127.0.0.1:1', durationMs: 45_000, clients: 8, attackers: ['slow-bot'], keys: [], seed })[8];
+      expect(p.profile.name).toBe('slow_bot');
+      expect(p.requests.filter((r) => p.staggerMs + r.at < 45_000).length, `seed ${seed}`).toBeGreaterThanOrEqual(26);
+    }
+  });
+
   it('maps attacker aliases and refuses unknown ones', () => {
     expect(attackerProfiles(['stuffing', 'slow-bot']).map((p) => p.name)).toEqual(['credential_stuffer', 'slow_bot']);
     expect(() => attackerProfiles(['ddos'])).toThrow(/unknown attacker "ddos"/);
