@@ -255,20 +255,56 @@ export function rowCodec<T>(encode: (ev: T, sink: ColumnSink) => void): RowCodec
   return { kinds, encode };
 }
 
-/** Packs rows into one Float64Array + one string (see the comment above). One per hand-over. */
+/**
+ * Packs rows, as they are pushed, into one Float64Array + one string (see the comment above). A text column that
+ * repeats the previous row's value is sent as -2 ("same as above"): method, decision, reason, mode, client and
+ * often path and features repeat, so most rows append one or two strings, not ten. One packer per hand-over.
+ */
 class ColumnPacker implements ColumnSink {
   nums: Float64Array;
   p = 0;
+  rows = 0;
   str = '';
-  constructor(slots: number) {
-    this.nums = new Float64Array(slots);
+  private readonly cols: number;
+  private readonly kinds: string;
+  private readonly last: Array<string | null | undefined>;
+  constructor(kinds: string, rows: number) {
+    const cols = kinds.length;
+    this.kinds = kinds;
+    this.cols = cols;
+    this.nums = new Float64Array(cols * rows);
+    this.last = new Array(cols).fill(undefined);
+  }
+  /** Makes room for one more row (doubling). */
+  reserve(): void {
+    if (this.p + this.cols <= this.nums.length) return;
+    const bigger = new Float64Array(this.nums.length * 2);
+    bigger.set(this.nums);
+    this.nums = bigger;
+  }
+  /** Forgets a row whose encoding threw half-way (and every "same as above", which may name its values). */
+  abortRow(p0: number): void {
+    this.p = p0;
+    this.last.fill(undefined);
+    this.str = this.str.slice(0, this.strLengthAt(p0));
+  }
+  private strLengthAt(p0: number): number {
+    let len = 0;
+    for (let i = 0; i < p0; i++) if (this.textSlot(i) && this.nums[i] >= 0) len += this.nums[i];
+    return len;
+  }
+  private textSlot(i: number): boolean {
+    return this.kinds.charCodeAt(i % this.cols) === 115; // 's'
   }
   n(v: number | null): void {
     this.nums[this.p++] = v == null ? NaN : v; // undefined too, as JSON did
   }
   s(v: string | null): void {
+    const c = this.p % this.cols;
     if (v == null) this.nums[this.p++] = -1;
+    else if (v === this.last[c]) this.nums[this.p++] = -2;
     else {
+      this.last[c] = v;
       this.nums[this.p++] = v.length;
       this.str += v;
     }
@@ -301,15 +337,17 @@ function open() {
   const isNum = []; for (let c = 0; c < C; c++) isNum.push(K.charCodeAt(c) === 110);
   const flat = new Array(32 * C), one = new Array(C);
   // Decodes \`count\` rows of batch b from its cursor into \`out\`.
+  // A text slot holds its length, -1 for NULL or -2 for "the previous row's value of this column".
   function decode(b, count, out) {
-    const nums = b.nums, str = b.str;
+    const nums = b.nums, str = b.str, last = b.last;
     let p = b.p, o = b.o, w = 0;
     for (let r = 0; r < count; r++) {
       for (let c = 0; c < C; c++) {
         const v = nums[p++];
         if (isNum[c]) out[w++] = v !== v ? null : v;
-        else if (v < 0) out[w++] = null;
-        else { out[w++] = str.slice(o, o + v); o += v; }
+        else if (v === -1) out[w++] = null;
+        else if (v === -2) out[w++] = last[c];
+        else { out[w++] = last[c] = str.slice(o, o + v); o += v; }
       }
     }
     b.p = p; b.o = o;
@@ -317,7 +355,7 @@ function open() {
   tx = db.transaction((lists) => {
     for (let k = 0; k < lists.length; k++) {
       const b = lists[k];
-      b.p = 0; b.o = 0; // a retried batch (SQLITE_BUSY) decodes again from the start
+      b.p = 0; b.o = 0; b.last = new Array(C); // a retried batch (SQLITE_BUSY) decodes again from the start
       const n = b.n;
       let i = 0;
       if (sK !== null) for (; i + 32 <= n; i += 32) { decode(b, 32, flat); sK.run(flat); }
@@ -362,7 +400,7 @@ const timer = setInterval(() => {
 parentPort.on('message', async (m) => {
   if (m.type === 'rows') {
     if (pending === 0) oldestAt = m.at;
-    batches.push({ nums: m.nums, str: m.str, n: m.n, p: 0, o: 0 });
+    batches.push({ nums: m.nums, str: m.str, n: m.n, p: 0, o: 0, last: null });
     pending += m.n;
     if (pending >= W.batchSize) commit();
     else if (m.report) report();
@@ -413,7 +451,9 @@ export function createThreadedWriter<T>(
   });
   worker.unref();
 
-  let queue: T[] = [];
+  // Rows are encoded when pushed, so the events themselves die young (a queue of event objects held for a
+  // flush interval survived scavenges and was promoted to the old generation).
+  let packer = new ColumnPacker(codec.kinds, 256);
   let oldestAt = 0;
   let sent = 0; // rows handed to the worker
   let lost = 0; // dropped on this side (queue full, worker gone)
@@ -437,19 +477,18 @@ export function createThreadedWriter<T>(
   const inWorker = () => Math.max(0, sent - w.written - w.dropped);
 
   function handOver(report: boolean): void {
-    const n = queue.length;
+    const n = packer.rows;
     if (n === 0) return;
     if (workerError !== null) {
       lost += n;
-      queue = [];
+      packer = new ColumnPacker(codec.kinds, 256);
       return;
     }
-    const packer = new ColumnPacker(n * codec.kinds.length);
-    for (let i = 0; i < n; i++) codec.encode(queue[i], packer);
-    const nums = packer.nums;
-    worker.postMessage({ type: 'rows', nums, str: packer.str, n, at: oldestAt, report }, [nums.buffer as ArrayBuffer]);
+    const { nums, str } = packer;
+    worker.postMessage({ type: 'rows', nums, str, n, at: oldestAt, report }, [nums.buffer as ArrayBuffer]);
     sent += n;
-    queue = [];
+    // Start the next hand-over with room for as many rows as this one had.
+    packer = new ColumnPacker(codec.kinds, Math.max(256, Math.min(n, 1 << 16)));
   }
 
   const timer = setInterval(() => handOver(false), flushIntervalMs);
@@ -457,12 +496,21 @@ export function createThreadedWriter<T>(
 
   return {
     push(ev: T): void {
-      if (queue.length + inWorker() >= maxQueue || workerError !== null) {
+      if (packer.rows + inWorker() >= maxQueue || workerError !== null) {
         lost++;
         return;
       }
-      if (queue.length === 0) oldestAt = Date.now();
-      queue.push(ev);
+      if (packer.rows === 0) oldestAt = Date.now();
+      packer.reserve();
+      const p0 = packer.p;
+      try {
+        codec.encode(ev, packer);
+      } catch {
+        packer.abortRow(p0); // a malformed event is counted as lost, never half-written
+        lost++;
+        return;
+      }
+      packer.rows++;
     },
     flush(): number {
       handOver(true);
@@ -487,8 +535,8 @@ export function createThreadedWriter<T>(
       return closing;
     },
     stats(): TelemetryStats {
-      const queued = queue.length + inWorker();
-      const lagHere = queue.length ? Date.now() - oldestAt : 0;
+      const queued = packer.rows + inWorker();
+      const lagHere = packer.rows ? Date.now() - oldestAt : 0;
       return {
         written: w.written,
         dropped: w.dropped + lost,

@@ -151,6 +151,33 @@ describe('threaded writer (what serve uses)', () => {
     expect(count(d)).toBe(10);
   });
 
+  it('round-trips repeated, changing and NULL text columns exactly (rows are sent as "same as above" when they repeat)', async () => {
+    const d = open();
+    const w = createThreadedDecisionWriter(d.name, { flushIntervalMs: 5, maxDelayMs: 10 });
+    const paths = ['/a', '/a', '/b', '/b', '/a', '/é ü', '/é ü', '/a'];
+    const keys = [null, null, 'ph_k1', 'ph_k1', null, 'ph_k2', 'ph_k1', 'ph_k1'];
+    const sent: DecisionEvent[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const ev = { ...event(i), path: paths[i % paths.length], keyId: keys[i % keys.length], clientId: keys[(i + 3) % keys.length],
+        features: i % 5 < 3 ? 'set1|1,2,3' : i % 5 === 3 ? null : `set1|${i}`, reason: i % 7 === 0 ? 'rate_limit' : 'ok' };
+      sent.push(ev);
+      w.push(ev);
+      // a malformed event (a getter that throws half-way through the row) is lost and counted, and does not shift
+      // or corrupt the rows around it
+      if (i === 1500) {
+        const bad = { ...event(-1) } as DecisionEvent;
+        Object.defineProperty(bad, 'reason', { get() { throw new Error('boom'); } });
+        w.push(bad);
+      }
+      if (i % 700 === 0) await new Promise((r) => setTimeout(r, 15)); // several hand-overs, each starting fresh
+    }
+    await w.close();
+    expect(w.stats()).toMatchObject({ written: 3000, dropped: 1 });
+    const rows = d.prepare('SELECT request_id, path, key_id, client_id, features, reason, method, mode FROM decisions ORDER BY id').all() as Array<Record<string, unknown>>;
+    expect(rows.map((r) => [r.request_id, r.path, r.key_id, r.client_id, r.features, r.reason, r.method, r.mode]))
+      .toEqual(sent.map((e) => [e.requestId, e.path, e.keyId, e.clientId, e.features, e.reason, 'GET', 'enforce']));
+  });
+
   it('writes backend events on a thread too', async () => {
     const d = open();
     const w = createThreadedBackendEventWriter(d.name, { flushIntervalMs: 10 });
