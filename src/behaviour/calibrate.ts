@@ -8,9 +8,11 @@
 //   c.perProfile;  // { scraper: { sessions: 40, caught: 39 }, ... } with the same rule
 //
 // Why: a training-score quantile (e.g. the 99.9th) says how rare one window is, not whether an ordinary client
-// would ever be blocked under the K-in-a-row rule; this measures exactly that on held-out sessions.
+// would ever be blocked under the K-in-a-row rule; this measures exactly that on held-out sessions. Windows of a
+// steady poller (DEFAULT_POLLER_RULE, the gateway's behaviour.poller) break a run, as they do in serve.
 
 import { replaySession } from '../dataset/generate.js';
+import { DEFAULT_POLLER_RULE } from './features.js';
 import { PROFILES } from '../dataset/profiles.js';
 import { Random } from '../dataset/rng.js';
 
@@ -38,12 +40,18 @@ export interface Calibration {
 function sessionRun(forest: { score(x: ArrayLike<number>): number }, reqs: Parameters<typeof replaySession>[0], k: number, minEvents: number): number[] {
   const kmin: number[] = [];
   const last: number[] = [];
-  replaySession(reqs, {}, (x, _r, i) => {
+  replaySession(reqs, {}, (x, r, i, _size, _d, _s, window) => {
     if (i + 1 < minEvents) {
       kmin.push(0);
       return;
     }
-    last.push(forest.score(x));
+    const s = forest.score(x);
+    if (window.isSteadyPoller(DEFAULT_POLLER_RULE, r.at)) {
+      last.length = 0;
+      kmin.push(0);
+      return;
+    }
+    last.push(s);
     if (last.length > k) last.shift();
     kmin.push(last.length === k ? Math.min(...last) : 0);
   });

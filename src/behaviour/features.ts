@@ -7,6 +7,8 @@
 //   const x = w.extract(now, scratch);      // Float64Array in FEATURE_NAMES order
 //   const s = forest.score(x);
 
+import { randomInt } from 'node:crypto';
+
 /** Feature names in model order. A model file names these; changing them or their order needs a new model. */
 export const FEATURE_NAMES = [
   'req_count_log',
@@ -51,6 +53,11 @@ export interface BehaviourEvent {
   /** Status the client received (backend status, or the gateway's 429/401/403). */
   status: number;
   decision: BehaviourDecision;
+  /**
+   * `queryHash()` of the raw query string, 0 without one (default). Not a model feature and never stored: only the
+   * steady-poller rule uses it, to tell `/api/search?q=a`, `?q=b`, ... apart.
+   */
+  queryHash?: number;
 }
 
 // Per-event flag bits kept in the ring.
@@ -67,6 +74,30 @@ const RESYNC_FACTOR = 4;
 const MIN_CV = 1e-3;
 /** Ring slots a new window starts with. */
 const INITIAL_CAPACITY = 16;
+
+/** FNV-1a 32-bit offset basis and prime. */
+const FNV_BASIS = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+/**
+ * The gateway's query-hash basis: FNV-1a's, mixed with a per-process random value, so nobody can precompute query
+ * strings that collide (a collision would only make two targets count as one for the steady-poller rule).
+ */
+export const QUERY_HASH_BASIS: number = (FNV_BASIS ^ randomInt(2 ** 32)) >>> 0;
+/** The plain FNV-1a basis: deterministic hashes for replays and tests. */
+export const QUERY_HASH_FIXED_BASIS: number = FNV_BASIS;
+
+/**
+ * FNV-1a hash of `s.slice(start, end)` (a raw query string, without '?') as a non-zero 30-bit integer (a V8 small
+ * integer, so storing it allocates nothing); 0 for an empty range. O(length), no allocation.
+ *
+ * Example: queryHash('/api/search?q=lamp', 12) !== queryHash('/api/search?q=desk', 12)
+ */
+export function queryHash(s: string, start = 0, end = s.length, basis = QUERY_HASH_BASIS): number {
+  if (end <= start) return 0;
+  let h = basis | 0;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return (h & 0x3fffffff) || 1;
+}
 
 /** Endpoint key of a request: the path for GET/HEAD, else "METHOD path". */
 export function endpointKey(method: string, path: string): string {
@@ -143,6 +174,58 @@ export interface Regularity {
   distinct: number;
 }
 
+/**
+ * The steady-poller rule (docs/features.md "Steady pollers"): a client that, over its last `requests` requests,
+ * asked for at most `maxDistinct` distinct targets (endpoint + query string), of which at most `maxExceptions` were
+ * refused, answered 4xx or writes, and polled each target no faster than every `minPeriodMs` (median), while its
+ * whole time window holds at most `maxWindowDistinct` distinct endpoints and as many distinct query strings, is a
+ * dashboard or a monitor: the model's flag and block are not enforced for it. The mirror image of the regular-crawl
+ * rule.
+ */
+export interface PollerRule {
+  /** Requests judged (the client needs that many in its history; at most DEFAULT_HISTORY); 0 turns the rule off. */
+  requests: number;
+  /** Most distinct targets (endpoint + query string) among them. */
+  maxDistinct: number;
+  /**
+   * Most distinct endpoints, and most distinct query strings, in the client's time window (≤ POLLER_MAX_DISTINCT):
+   * room for a page load before the polling, none for a client that rotates through new URLs a few at a time.
+   */
+  maxWindowDistinct: number;
+  /** Most of them that were refused (BLOCK/THROTTLE), answered 400-499, or writes (POST, PUT, ...). */
+  maxExceptions: number;
+  /** Smallest median time between two requests for the same target. */
+  minPeriodMs: number;
+}
+
+/** Defaults of the rule (the gateway's `behaviour.poller`). */
+export const DEFAULT_POLLER_RULE: Readonly<PollerRule> = Object.freeze({ requests: 20, maxDistinct: 6, maxWindowDistinct: 16, maxExceptions: 1, minPeriodMs: 400 });
+
+/** Largest `maxWindowDistinct` (the size of the window's distinct-query table). */
+export const POLLER_MAX_DISTINCT = 16;
+
+/** What `BehaviourWindow.isSteadyPoller` measured (only the checks it got to; see `failed`). */
+export interface PollerCheck {
+  /** Requests judged (0 when the history holds fewer than `requests`). */
+  requests: number;
+  /** Distinct targets (endpoint + query hash) among them (counting stops past maxDistinct). */
+  distinct: number;
+  /** Requests among them that were refused, answered 4xx or writes. */
+  exceptions: number;
+  /** Median time between two requests for the same target, ms (0 when not measured). */
+  periodMs: number;
+  /** Distinct endpoints and query strings in the time window (queries: POLLER_MAX_DISTINCT + 1 = "more"). */
+  windowEndpoints: number;
+  windowQueries: number;
+  /** The first condition that failed, or '' when the client is a steady poller. */
+  failed: '' | 'history' | 'window_endpoints' | 'window_queries' | 'exceptions' | 'distinct' | 'period';
+}
+
+/** Scratch of isSteadyPoller (single-threaded): first slot of each distinct target, its last time, the gaps. */
+const POLL_SEEN = new Int32Array(1025);
+const POLL_LAST = new Float64Array(1025);
+const POLL_GAPS = new Float64Array(1024);
+
 /** Ring slots of the distinct keys `regularity` has seen (single-threaded scratch; a linear scan beats a Set here). */
 const DISTINCT_SCRATCH = new Int32Array(1024);
 
@@ -211,8 +294,20 @@ export class BehaviourWindow {
   private readonly history: number;
   private readonly histTimes: Float64Array;
   private readonly histKeys: string[];
+  // ... and, for the steady-poller rule, each request's query hash and whether it was an exception (refused, 4xx,
+  // or a write).
+  private readonly histQuery: Int32Array;
+  private readonly histExc: Uint8Array;
   private histHead = 0;
   private histCount = 0;
+
+  // Distinct query hashes in the time window, for the steady-poller rule: up to POLLER_MAX_DISTINCT (hash, last
+  // seen) pairs, the least recently seen replaced; while a replaced hash could still be in the window
+  // (t <= qOverUntil) the window holds more distinct queries than the table.
+  private readonly qHash = new Int32Array(POLLER_MAX_DISTINCT);
+  private readonly qSeen = new Float64Array(POLLER_MAX_DISTINCT);
+  private qUsed = 0;
+  private qOverUntil = -Infinity;
 
   constructor(windowMs: number, opts: { maxEvents?: number; history?: number } = {}) {
     if (!(windowMs > 0) || !Number.isFinite(windowMs)) throw new RangeError(`windowMs must be a finite number > 0, got ${windowMs}`);
@@ -230,6 +325,8 @@ export class BehaviourWindow {
     this.history = history;
     this.histTimes = new Float64Array(history);
     this.histKeys = new Array<string>(history).fill('');
+    this.histQuery = new Int32Array(history);
+    this.histExc = new Uint8Array(history);
   }
 
   /** Requests in the count-based history (at most `history`; not evicted by time, only by `clear`). */
@@ -299,6 +396,88 @@ export class BehaviourWindow {
     return true;
   }
 
+  /**
+   * Whether the client is a steady poller at `now` (see PollerRule): O(requests × maxDistinct) compares plus a sort
+   * of at most `requests` gaps, no allocation; the cheap window-wide conditions are checked first. Fills `out`.
+   *
+   * Example: if (score >= flag && w.isSteadyPoller(DEFAULT_POLLER_RULE, now)) allow('steady_poller');
+   */
+  isSteadyPoller(rule: Readonly<PollerRule>, now: number, out?: PollerCheck): boolean {
+    const n = rule.requests;
+    const maxD = rule.maxDistinct;
+    const o = out ?? { requests: 0, distinct: 0, exceptions: 0, periodMs: 0, windowEndpoints: 0, windowQueries: 0, failed: '' };
+    o.requests = 0;
+    o.distinct = 0;
+    o.exceptions = 0;
+    o.periodMs = 0;
+    this.evictBefore(now - this.windowMs);
+    o.windowEndpoints = this.endpointCounts.size;
+    o.windowQueries = this.windowQueries(now);
+    if (!(n >= 2) || n > this.histCount) {
+      o.failed = 'history';
+      return false;
+    }
+    o.requests = n;
+    if (o.windowEndpoints > rule.maxWindowDistinct) {
+      o.failed = 'window_endpoints';
+      return false;
+    }
+    if (o.windowQueries > rule.maxWindowDistinct) {
+      o.failed = 'window_queries';
+      return false;
+    }
+    const h = this.history;
+    const first = (this.histHead + this.histCount - n) % h;
+    let exc = 0;
+    for (let i = 0, idx = first; i < n; i++, idx = idx + 1 === h ? 0 : idx + 1) exc += this.histExc[idx];
+    o.exceptions = exc;
+    if (exc > rule.maxExceptions) {
+      o.failed = 'exceptions';
+      return false;
+    }
+    // Distinct targets, and the gap since each request's previous request for the same target.
+    const keys = this.histKeys;
+    const qs = this.histQuery;
+    const times = this.histTimes;
+    let d = 0;
+    let gaps = 0;
+    for (let i = 0, idx = first; i < n; i++, idx = idx + 1 === h ? 0 : idx + 1) {
+      const k = keys[idx];
+      const q = qs[idx];
+      let j = 0;
+      while (j < d && !(qs[POLL_SEEN[j]] === q && keys[POLL_SEEN[j]] === k)) j++;
+      const t = times[idx];
+      if (j === d) {
+        if (d === maxD) {
+          o.distinct = d + 1;
+          o.failed = 'distinct';
+          return false;
+        }
+        POLL_SEEN[d] = idx;
+        d++;
+      } else POLL_GAPS[gaps++] = t - POLL_LAST[j];
+      POLL_LAST[j] = t;
+    }
+    o.distinct = d;
+    // Median gap per target (insertion sort: at most requests - 1 values).
+    for (let i = 1; i < gaps; i++) {
+      const v = POLL_GAPS[i];
+      let j = i - 1;
+      while (j >= 0 && POLL_GAPS[j] > v) {
+        POLL_GAPS[j + 1] = POLL_GAPS[j];
+        j--;
+      }
+      POLL_GAPS[j + 1] = v;
+    }
+    o.periodMs = gaps === 0 ? 0 : gaps & 1 ? POLL_GAPS[gaps >> 1] : (POLL_GAPS[(gaps >> 1) - 1] + POLL_GAPS[gaps >> 1]) / 2;
+    if (gaps === 0 || o.periodMs < rule.minPeriodMs) {
+      o.failed = 'period';
+      return false;
+    }
+    o.failed = '';
+    return true;
+  }
+
   /** Events currently in the window. */
   get size(): number {
     return this.count;
@@ -345,16 +524,20 @@ export class BehaviourWindow {
     this.addFlags(f, 1);
 
     const h = this.history;
+    let hs: number;
     if (this.histCount === h) {
-      this.histTimes[this.histHead] = t;
-      this.histKeys[this.histHead] = key;
+      hs = this.histHead;
       this.histHead = (this.histHead + 1) % h;
     } else {
-      const hs = (this.histHead + this.histCount) % h;
-      this.histTimes[hs] = t;
-      this.histKeys[hs] = key;
+      hs = (this.histHead + this.histCount) % h;
       this.histCount++;
     }
+    this.histTimes[hs] = t;
+    this.histKeys[hs] = key;
+    const qh = ev.queryHash ?? 0;
+    this.histQuery[hs] = qh;
+    this.histExc[hs] = (f & (FL_BLOCK | FL_THROTTLE | FL_WRITE)) !== 0 || (ev.status >= 400 && ev.status < 500) ? 1 : 0;
+    if (qh !== 0) this.seeQuery(qh, t);
 
     this.lastT = t;
     this.lastPath = ev.path;
@@ -414,8 +597,44 @@ export class BehaviourWindow {
     this.histKeys.fill('');
     this.histHead = 0;
     this.histCount = 0;
+    this.qUsed = 0;
+    this.qOverUntil = -Infinity;
     this.hasLast = false;
     this.lastT = -Infinity;
+  }
+
+  /** Records query hash `qh` seen at `t` in the distinct-query table (O(table size), no allocation). */
+  private seeQuery(qh: number, t: number): void {
+    const hashes = this.qHash;
+    const seen = this.qSeen;
+    const used = this.qUsed;
+    let lru = 0;
+    for (let j = 0; j < used; j++) {
+      if (hashes[j] === qh) {
+        seen[j] = t;
+        return;
+      }
+      if (seen[j] < seen[lru]) lru = j;
+    }
+    if (used < POLLER_MAX_DISTINCT) {
+      hashes[used] = qh;
+      seen[used] = t;
+      this.qUsed = used + 1;
+      return;
+    }
+    const gone = seen[lru] + this.windowMs; // the replaced query stays in the window until then
+    if (gone >= t && gone > this.qOverUntil) this.qOverUntil = gone;
+    hashes[lru] = qh;
+    seen[lru] = t;
+  }
+
+  /** Distinct query strings among the window's events at `now` (POLLER_MAX_DISTINCT + 1 means "more"). */
+  windowQueries(now: number): number {
+    if (now <= this.qOverUntil) return POLLER_MAX_DISTINCT + 1;
+    const cutoff = now - this.windowMs;
+    let n = 0;
+    for (let j = 0; j < this.qUsed; j++) if (this.qSeen[j] >= cutoff) n++;
+    return n;
   }
 
   private addFlags(f: number, d: number): void {

@@ -6,7 +6,16 @@
 //   await generateDatasetFile({ rows: 100_000, seed: 42, out: 'data.csv' });
 
 import { DEFAULT_CONFIG } from '../config/types.js';
-import { BehaviourWindow, DEFAULT_MAX_EVENTS, DEFAULT_WINDOW_MS, FEATURE_NAMES, NUM_FEATURES, type BehaviourDecision } from '../behaviour/features.js';
+import {
+  BehaviourWindow,
+  DEFAULT_MAX_EVENTS,
+  DEFAULT_WINDOW_MS,
+  FEATURE_NAMES,
+  NUM_FEATURES,
+  QUERY_HASH_FIXED_BASIS,
+  queryHash,
+  type BehaviourDecision,
+} from '../behaviour/features.js';
 import { PathHelmError } from '../errors.js';
 import { CsvWriter } from './csv.js';
 import { PROFILES, demoBackendStatus, type Profile, type ProfileRequest } from './profiles.js';
@@ -115,7 +124,8 @@ export function replaySession(
   for (let i = 0; i < requests.length; i++) {
     const r = requests[i];
     const { decision, status } = gateway.decide(r, r.at);
-    window.push({ t: r.at, method: r.method, path: r.path, status, decision });
+    // The query hash only feeds the steady-poller rule (a fixed basis keeps replays deterministic).
+    window.push({ t: r.at, method: r.method, path: r.path, status, decision, queryHash: queryHash(r.query, 0, r.query.length, QUERY_HASH_FIXED_BASIS) });
     window.extract(r.at, x);
     if (each(x, r, i, window.size, decision, status, window) === false) return;
   }

@@ -378,7 +378,58 @@ function pollerSession(rng: Random): ProfileRequest[] {
   return out;
 }
 
-/** Every profile, ordinary ones first. */
+/** Fixed URLs a fast dashboard polls: list pages, searches and items with their (fixed) query strings. */
+const FAST_POLL_TARGETS: ReadonlyArray<{ path: string; query: string }> = [
+  { path: '/api/items', query: 'page=1' },
+  { path: '/api/items', query: 'seller=7&sort=new' },
+  { path: '/api/search', query: 'q=lamp' },
+  { path: '/api/search', query: 'q=desk&limit=5' },
+  { path: '/api/users/42', query: '' },
+  { path: '/api/items/17', query: '' },
+  { path: '/api/items/256', query: 'fields=stock' },
+  { path: '/health', query: '' },
+];
+
+/**
+ * Legitimate automation faster than `api_poller`: an SPA dashboard or status page refreshing 1-6 fixed URLs (some
+ * with fixed query strings) every 0.5-3 s (at most 4 requests/s in all), in parallel (Promise.all, a few ms apart)
+ * or staggered over the period; or a health monitor hitting /health every 0.5-3 s. Jitter 0.2-10% (timer drift, a
+ * sleep loop, a busy tab).
+ * Without a query-aware rule this timing is the `slow_bot` search-polling mode's (README "Fast pollers").
+ */
+function fastPollerSession(rng: Random): ProfileRequest[] {
+  const out: ProfileRequest[] = [];
+  const kind = rng.weighted([2, 2, 1]); // 0: one URL, 1: a dashboard of 2-6 URLs, 2: health monitor
+  const k = kind === 1 ? rng.int(2, 6) : 1;
+  // Log-uniform 0.5-3 s, but at most 4 requests/s in all: within the default per-address rate limit (3000 per 10 min),
+  // which the replay applies and which would refuse a faster client with 429 whatever the model says.
+  const fastest = Math.max(500, 250 * k);
+  const period = kind === 2 ? rng.pick([500, 1000, 2000, 3000]) : fastest * (3000 / fastest) ** rng.float();
+  const jitter = rng.uniform(0.002, 0.1);
+  const pool = FAST_POLL_TARGETS.slice();
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  const targets = kind === 2 ? [{ path: '/health', query: '' }] : pool.slice(0, k);
+  const staggered = kind === 1 && rng.chance(0.5);
+  const n = rng.int(40, 600); // polls: from 20 s to half an hour
+  let t = rng.uniform(0, period);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < k; j++) {
+      const at = staggered ? t + (j * period) / k : t + j * rng.uniform(1, 15);
+      out.push(req(at, 'GET', targets[j].path, targets[j].query));
+    }
+    t += period * (1 + jitter * rng.normal());
+  }
+  out.sort((a, b) => a.at - b.at);
+  return out;
+}
+
+/**
+ * Every profile: ordinary ones first, then attackers. Evaluation-only profiles (weight 0) added later go at the end,
+ * so the seeded sessions the evaluation and calibration replay for the existing profiles stay exactly as they were.
+ */
 export const PROFILES: readonly Profile[] = [
   {
     name: 'browser_user',
@@ -452,6 +503,15 @@ export const PROFILES: readonly Profile[] = [
     weight: 0,
     description: 'one request every 3-10 s with a metronome-like interval, walking ids or alternating list pages with random items',
     session: slowCrawlerSession,
+  },
+  {
+    name: 'fast_poller',
+    label: 0,
+    // Evaluation only (weight 0: never drawn into training data). Last in the list so every other profile's seeded
+    // sessions are unchanged.
+    weight: 0,
+    description: 'automation that is not abuse, faster than api_poller: a dashboard refreshing 1-6 fixed URLs (fixed queries) every 0.5-3 s (at most 4 req/s), or a health monitor',
+    session: fastPollerSession,
   },
 ];
 

@@ -26,6 +26,7 @@ describe('profiles', () => {
       slow_bot: 1,
       scanner: 1,
       slow_crawler: 1,
+      fast_poller: 0,
     });
   });
 
@@ -67,6 +68,20 @@ describe('profiles', () => {
       expect(new Set(poll.map((r) => r.path)).size).toBeLessThanOrEqual(6);
       for (const r of poll) expect(demoBackendStatus(r.method, r.path, r.body)).toBe(200);
     }
+
+    for (let seed = 1; seed <= 20; seed++) {
+      // fast pollers: 1-6 fixed targets (query included), all 200, each polled every 0.5-3 s, at most 4 requests/s
+      const poll = profileByName('fast_poller').session(new Random(seed));
+      const targets = new Set(poll.map((r) => `${r.path}?${r.query}`));
+      expect(targets.size).toBeLessThanOrEqual(6);
+      for (const r of poll) expect(demoBackendStatus(r.method, r.path, r.body)).toBe(200);
+      const first = poll.filter((r) => `${r.path}?${r.query}` === [...targets][0]);
+      const span = first[first.length - 1].at - first[0].at;
+      expect(span / (first.length - 1)).toBeGreaterThan(400);
+      expect(span / (first.length - 1)).toBeLessThan(3300);
+      expect(poll.length / ((poll[poll.length - 1].at - poll[0].at) / 1000)).toBeLessThanOrEqual(4.4);
+    }
+    expect(PROFILES.filter((p) => p.weight === 0).map((p) => p.name)).toEqual(['api_poller', 'slow_crawler', 'fast_poller']);
 
     const user = profileByName('browser_user').session(new Random(4));
     const ugaps = user.slice(1).map((r, i) => r.at - user[i].at);
