@@ -32,6 +32,11 @@ export interface ClientState {
   explainAt: number;
   /** Async mode: the last score asked for a block on the next request. */
   pendingBlock: boolean;
+  /**
+   * The last flag-level score was not enforced because the client is a steady poller (behaviour.poller); the run of
+   * block-level scores restarts when it stops being one.
+   */
+  exempt: boolean;
   /** Flagged clients' own rate-limit counters: start of the current fixed window and count, per window. */
   rlStart: Float64Array | null;
   rlCount: Int32Array | null;
@@ -60,6 +65,7 @@ function newState(id: string, window: BehaviourWindow, now: number): ClientState
     explainCache: null,
     explainAt: -Infinity,
     pendingBlock: false,
+    exempt: false,
     rlStart: null,
     rlCount: null,
     touchedAt: now,

@@ -118,6 +118,25 @@ export interface PathHelmConfig {
       /** Smallest mean gap; faster clients are left to the model. */
       minGapMs: number;
     };
+    /**
+     * Steady-poller rule (docs/features.md): the model's flag and block are not enforced for a client whose last
+     * `requests` requests hit at most `maxDistinct` distinct targets (endpoint + query string), at most
+     * `maxExceptions` of them refused, answered 4xx or writes, each target polled no faster than every `minPeriodMs`
+     * (median), and whose window holds at most `maxWindowDistinct` distinct endpoints and query strings: a dashboard
+     * or a monitor, not the search-polling bot the model was trained on. Rules, rate limits and bans still apply.
+     */
+    poller: {
+      /** Requests judged (2..32, counted over the client's last requests); 0 turns the rule off. */
+      requests: number;
+      /** Most distinct targets (endpoint + query string) among them. */
+      maxDistinct: number;
+      /** Most distinct endpoints, and query strings, in the behaviour window (room for a page load first). */
+      maxWindowDistinct: number;
+      /** Most of them refused (BLOCK/THROTTLE), answered 400-499, or writes (bodies are not seen). */
+      maxExceptions: number;
+      /** Smallest median time between two requests for the same target; faster clients are left to the model. */
+      minPeriodMs: number;
+    };
   };
 
   ml: {
@@ -198,6 +217,7 @@ export const DEFAULT_CONFIG: PathHelmConfig = {
     // ~21 kB preallocated per tracked client (1,000-event ring): 10,000 clients ≈ 210 MB at most.
     maxClients: 10_000,
     regular: { requests: 24, maxCv: 0.1, minDistinct: 8, minGapMs: 500 },
+    poller: { requests: 20, maxDistinct: 6, maxWindowDistinct: 16, maxExceptions: 1, minPeriodMs: 400 },
   },
   ml: {
     model: 'models/default.json',

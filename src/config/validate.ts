@@ -338,6 +338,12 @@ const RULES: Record<string, Rule> = {
   'behaviour.regular.maxCv': fraction({ minExclusive: true }),
   'behaviour.regular.minDistinct': integer(1, 32, ' endpoints'),
   'behaviour.regular.minGapMs': duration({ allowZero: true, zeroMeans: 'means any speed' }),
+  'behaviour.poller.requests': (v, key, ctx) =>
+    toNumber(v) === 0 ? 0 : integer(2, 32, ' requests (or 0 to turn the steady-poller rule off)')(v, key, ctx),
+  'behaviour.poller.maxDistinct': integer(1, 32, ' targets'),
+  'behaviour.poller.maxWindowDistinct': integer(1, 16, ' endpoints'),
+  'behaviour.poller.maxExceptions': integer(0, 32, ' requests'),
+  'behaviour.poller.minPeriodMs': duration({ allowZero: true, zeroMeans: 'means any speed' }),
 
   // The default names the model shipped inside the package; it stays as written so the model loader finds it.
   'ml.model': filePath({ nullable: true, special: [DEFAULT_CONFIG.ml.model ?? ''] }),
@@ -366,6 +372,13 @@ function crossChecks(c: PathHelmConfig): string[] {
   for (const scope of ['ip', 'key'] as const) {
     const n = c.rateLimit[scope].length;
     if (n > MAX_WINDOWS) errors.push(`rateLimit.${scope} has ${n} windows; at most ${MAX_WINDOWS} are supported (e.g. "10/1s", "300/1m", "5000/1h", "50000/1d")`);
+  }
+  const p = c.behaviour.poller;
+  if (p.requests > 0 && p.maxDistinct > p.requests) {
+    errors.push(`behaviour.poller.maxDistinct (${p.maxDistinct}) must be <= behaviour.poller.requests (${p.requests}); a client cannot touch more targets than requests`);
+  }
+  if (p.requests > 0 && p.maxExceptions >= p.requests) {
+    errors.push(`behaviour.poller.maxExceptions (${p.maxExceptions}) must be < behaviour.poller.requests (${p.requests}); a steady poller is mostly clean reads`);
   }
   if (c.bans.maxMs < c.bans.baseMs) {
     errors.push(`bans.maxMs (${c.bans.maxMs} ms) must be >= bans.baseMs (${c.bans.baseMs} ms)`);

@@ -23,10 +23,16 @@
 // - Regular-crawl rule (behaviour.regular, model or not; requests 0 = off): when the client's last `requests` gaps are metronome-like
 //   and its requests touched many distinct endpoints (BehaviourWindow.isRegularCrawl) → 403 BLOCK
 //   `anomaly_regular` + ban, explained by the measured gap cv, distinct endpoints and mean gap.
+// - Steady-poller rule (behaviour.poller; requests 0 = off), checked only when a score reaches the flag threshold:
+//   a client polling a few fixed targets (endpoint + query hash) at a steady, unhurried pace without failures
+//   (BehaviourWindow.isSteadyPoller) is not flagged or blocked by the model; the request passes with reason
+//   `steady_poller` and its row keeps score and features. The request the model would have blocked (the K-th
+//   block-level score in a row) also gets explain: `steady_poller`, `would_block` and what the rule measured. The
+//   run of block-level scores restarts when the client stops being a steady poller.
 
 import type { Decision, PathHelmConfig, RateWindow } from '../config/types.js';
 import type { Pass, RequestContext, Verdict } from '../gateway/pipeline.js';
-import { NUM_FEATURES, type BehaviourEvent, type Regularity } from '../behaviour/features.js';
+import { NUM_FEATURES, queryHash, type BehaviourEvent, type PollerCheck, type Regularity } from '../behaviour/features.js';
 import type { BehaviourScorer } from '../behaviour/scorer.js';
 import { BehaviourTracker, type ClientState } from '../behaviour/tracker.js';
 import { SlidingWindowLimiter } from './ratelimit.js';
@@ -61,12 +67,14 @@ export interface BehaviourStats {
   flagged: number;
   blocked: number;
   flaggedThrottled: number;
+  /** Flag- or block-level scores not enforced because the client is a steady poller. */
+  exempted: number;
 }
 
 export class BehaviourEngine {
   readonly pass: Pass;
   readonly tracker: BehaviourTracker;
-  readonly stats: BehaviourStats = { scored: 0, flagged: 0, blocked: 0, flaggedThrottled: 0 };
+  readonly stats: BehaviourStats = { scored: 0, flagged: 0, blocked: 0, flaggedThrottled: 0, exempted: 0 };
   private readonly config: BehaviourEngineOptions['config'];
   private readonly model: ScorerRef;
   /** enforce: the real ban manager; monitor: an in-memory shadow one (would-be bans, never persisted). */
@@ -74,6 +82,7 @@ export class BehaviourEngine {
   private readonly scratch = new Float64Array(NUM_FEATURES);
   private readonly ev: BehaviourEvent = { t: 0, method: '', path: '', status: 0, decision: 'ALLOW' };
   private readonly regularity: Regularity = { gaps: 0, cv: 0, meanGapMs: 0, distinct: 0 };
+  private readonly poll: PollerCheck = { requests: 0, distinct: 0, exceptions: 0, periodMs: 0, windowEndpoints: 0, windowQueries: 0, failed: '' };
   private readonly limiter: SlidingWindowLimiter;
   private readonly ipWindows: RateWindow[];
   private readonly keyWindows: RateWindow[];
@@ -138,15 +147,19 @@ export class BehaviourEngine {
           const explain = this.judge(st, s, x, scorer, now);
           if (explain !== null) ctx.explain = explain;
           if (st.pendingBlock) verdict = this.block(ctx, st);
-          else if (explain !== null && ctx.allowReason === 'ok') ctx.allowReason = 'anomaly_flag';
+          else if (ctx.allowReason === 'ok') {
+            if (st.exempt) ctx.allowReason = 'steady_poller';
+            else if (explain !== null) ctx.allowReason = 'anomaly_flag';
+          }
         } else st.consecutive = 0;
       } else if (!Number.isNaN(st.lastScore)) {
         ctx.score = st.lastScore;
         ctx.features = st.lastFeatures;
-        if (st.lastExplain !== null) {
-          ctx.explain = st.lastExplain;
-          if (st.pendingBlock) verdict = this.block(ctx, st);
-          else if (ctx.allowReason === 'ok') ctx.allowReason = 'anomaly_flag';
+        if (st.lastExplain !== null) ctx.explain = st.lastExplain;
+        if (st.pendingBlock) verdict = this.block(ctx, st); // only ever set with an explanation
+        else if (ctx.allowReason === 'ok') {
+          if (st.exempt) ctx.allowReason = 'steady_poller';
+          else if (st.lastExplain !== null) ctx.allowReason = 'anomaly_flag';
         }
       }
     }
@@ -166,6 +179,10 @@ export class BehaviourEngine {
     ev.t = now;
     ev.method = ctx.req.method ?? 'GET';
     ev.path = ctx.path;
+    // The query string only as a hash (the steady-poller rule tells ?q=a from ?q=b by it); never stored.
+    const url = ctx.req.url;
+    const qs = ctx.path.length;
+    ev.queryHash = url !== undefined && url.length > qs + 1 && url.charCodeAt(qs) === 63 ? queryHash(url, qs + 1) : 0;
     ev.status = status;
     ev.decision = this.enforce ? decision : (ctx.wouldDecision ?? decision);
     st.window.push(ev);
@@ -182,13 +199,33 @@ export class BehaviourEngine {
 
   /**
    * Updates the client's counters for score `s`; returns the explain JSON when the score is at least the flag
-   * threshold (else null). Sets st.pendingBlock when the K-th consecutive block-level score is reached.
+   * threshold (else null). Sets st.pendingBlock when the K-th consecutive block-level score is reached. A steady
+   * poller (st.exempt set) is neither flagged nor blocked; it gets an explanation — the rule's measurements — only
+   * on the request the model would have blocked (its K-th block-level score in a row), so its rows do not crowd
+   * the anomaly list (`report`, `top`) that lists rows with an explanation.
    */
   private judge(st: ClientState, s: number, x: Float64Array, scorer: BehaviourScorer, now: number): string | null {
     if (s < scorer.flagThreshold) {
       st.consecutive = 0;
       st.pendingBlock = false;
+      st.exempt = false;
       return null;
+    }
+    const rule = this.config.behaviour.poller;
+    if (rule.requests > 0 && st.window.isSteadyPoller(rule, now, this.poll)) {
+      // Not enforced: no flag, no block. The run is still counted, to say when the model would have blocked.
+      st.consecutive = s >= scorer.blockThreshold ? st.consecutive + 1 : 0;
+      st.pendingBlock = false;
+      st.exempt = true;
+      this.stats.exempted++;
+      if (st.consecutive !== this.config.ml.consecutive) return null;
+      const p = this.poll;
+      return `[{"name":"steady_poller","value":1},{"name":"would_block","value":1},{"name":"distinct_targets","value":${p.distinct}},{"name":"median_period_s","value":${(p.periodMs / 1000).toFixed(3)}},{"name":"exceptions","value":${p.exceptions}},{"name":"requests","value":${p.requests}}]`;
+    }
+    if (st.exempt) {
+      // No longer a steady poller: block-level scores counted while it was one do not count towards a block.
+      st.exempt = false;
+      st.consecutive = 0;
     }
     st.flaggedUntil = now + this.config.behaviour.windowMs;
     this.stats.flagged++;
