@@ -4,6 +4,7 @@
 // reason `steady_poller` and a logged score, everyone else is blocked `anomaly` exactly as before.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type Decision, type PathHelmConfig } from '../../../src/config/types.js';
+import { validateConfig } from '../../../src/config/validate.js';
 import {
   BehaviourWindow,
   DEFAULT_POLLER_RULE,
@@ -260,5 +261,21 @@ describe('behaviour pass with the steady-poller rule', () => {
     expect(m.rows.every((r) => r.reason !== 'anomaly' && r.reason !== 'banned')).toBe(true);
     const mSearch = setup({ mode: 'monitor' }).send(poll(['/api/search'], 1500, 30).map((r, i) => ({ ...r, url: `/api/search?q=${WORDS[i % WORDS.length]}` })));
     expect(mSearch.rows[22].reason).toBe('anomaly'); // monitor: the would-be block of request 23
+  });
+});
+
+describe('behaviour.poller config', () => {
+  it('defaults to the rule the evaluation uses, accepts 0 (off) and durations, and names the key when wrong', () => {
+    expect(DEFAULT_CONFIG.behaviour.poller).toEqual(DEFAULT_POLLER_RULE);
+    expect(validateConfig({ behaviour: { poller: { requests: 0 } } }, 'x.yaml').behaviour.poller.requests).toBe(0);
+    expect(validateConfig({ behaviour: { poller: { minPeriodMs: '1s' } } }, 'x.yaml').behaviour.poller.minPeriodMs).toBe(1000);
+    const bad = (poller: Record<string, unknown>) => () => validateConfig({ behaviour: { poller } }, 'x.yaml');
+    expect(bad({ requests: 1 })).toThrow(/behaviour\.poller\.requests must be a whole number from 2 to 32/);
+    expect(bad({ requests: 33 })).toThrow(/behaviour\.poller\.requests/);
+    expect(bad({ maxWindowDistinct: 17 })).toThrow(/behaviour\.poller\.maxWindowDistinct must be a whole number from 1 to 16/);
+    expect(bad({ maxExceptions: -1 })).toThrow(/behaviour\.poller\.maxExceptions/);
+    expect(bad({ requests: 5, maxDistinct: 6 })).toThrow(/behaviour\.poller\.maxDistinct \(6\) must be <= behaviour\.poller\.requests \(5\)/);
+    expect(bad({ requests: 4, maxExceptions: 4 })).toThrow(/behaviour\.poller\.maxExceptions \(4\) must be < behaviour\.poller\.requests/);
+    expect(bad({ minPeriodMs: 'soon' })).toThrow(/behaviour\.poller\.minPeriodMs/);
   });
 });
