@@ -182,7 +182,7 @@ export const DEFAULT_CONFIG: PathHelmConfig = {
   },
   telemetry: {
     flushIntervalMs: 100,
-    batchSize: 5_000,
+    batchSize: 20_000,
     maxQueue: 100_000,
   },
   admin: {

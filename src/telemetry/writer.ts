@@ -39,7 +39,7 @@ export interface BatchWriter<T> {
   stats(): TelemetryStats;
 }
 
-const DEFAULTS = { flushIntervalMs: 100, batchSize: 5_000, maxQueue: 100_000, tickBudgetMs: 50 };
+const DEFAULTS = { flushIntervalMs: 100, batchSize: 20_000, maxQueue: 100_000, tickBudgetMs: 50 };
 
 /** SQLite errors worth retrying on the next tick (the rows stay queued). */
 function isTransient(err: unknown): boolean {
