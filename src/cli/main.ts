@@ -45,5 +45,18 @@ export function reportError(err: unknown): number {
   return 1;
 }
 
+/**
+ * A reader that went away (`pathhelm report | head`, a supervisor that closed the log pipe) is not a failure: EPIPE on
+ * stdout/stderr is ignored, so `serve` keeps forwarding and a short command ends normally. Other stream errors
+ * still surface.
+ */
+function ignoreClosedReader(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+ignoreClosedReader(process.stdout);
+ignoreClosedReader(process.stderr);
+
 const code = await main();
 if (code !== 0) process.exitCode = code;

@@ -79,6 +79,22 @@ describe('pathhelm serve (built binary)', () => {
     expect(rows[3].path).toBe('/api/items/3');
   });
 
+  it('keeps serving when whoever read its output goes away (EPIPE on stdout/stderr), and still exits 0 on SIGTERM', async () => {
+    writeFileSync(join(dir, 'plain.json'), JSON.stringify({ auth: { required: false }, rateLimit: { enabled: false }, behaviour: { enabled: false } }));
+    const { child, url } = await startServe(['--port', '0', '--upstream', backendUrl, '--db', join(dir, 'epipe.db'), '--gateway-token', TOKEN, '--config', join(dir, 'plain.json'), '--no-model']);
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    // serve prints on SIGHUP (model reload notice) and on shutdown: both would now write into a closed pipe
+    child.kill('SIGHUP');
+    await new Promise((r) => setTimeout(r, 200));
+    const r = await fetch(`${url}/api/items/1`);
+    expect(r.status).toBe(200);
+    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
   it('requires an API key by default, and --no-auth turns keys off', async () => {
     for (const [flags, expected] of [[[], 401], [['--no-auth'], 200]] as const) {
       const { child } = await startServe(['--port', '0', '--upstream', backendUrl, '--db', join(dir, 'auth.db'), '--gateway-token', TOKEN, '--no-model', ...flags]).then(async (s) => {
