@@ -3,12 +3,17 @@
 // agent, and the built `pathhelm serve` binary (decision log on, to a temp SQLite file).
 // Backend and forwarder are pinned to CPU 0 (`taskset -c 0`), wrk to CPU 1 (`wrk -t1 -c50 --latency`),
 // GET of a 193-byte JSON; rounds alternate the targets; medians of req/s, p50 and p99 are reported
-// with the ratio to bare undici. `--big` instead streams 1 GiB up and down through `serve` and
+// with the ratio to bare undici. Each forwarder runs alone beside the backend, a fresh process per round
+// (start, 2 s warm-up, measure, stop): idle neighbours pinned to the same core inflated the per-request CPU of
+// whichever forwarder was measured (serve's full stack most: ~57 µs alone vs 64–72 µs beside four idle
+// forwarders), and one process per target hid a ±2 µs process-to-process spread. `--shared` runs the older
+// protocol (all forwarders started once, side by side). `--big` instead streams 1 GiB up and down through `serve` and
 // reports its peak RSS. `--profile` writes a CPU profile of `serve` into ./bench/profiles/.
 //
 //   $ npm run bench:proxy                       # 3 rounds × 10 s
 //   $ npm run build && node bench/proxy.mjs --rounds 5 --seconds 10
 //   $ npm run build && node bench/proxy.mjs --big
+//   $ npm run build && node bench/proxy.mjs --shared  # all forwarders side by side (the older protocol)
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -142,16 +147,22 @@ async function startServe(dir, upstream, extra = []) {
 async function startServeFull(dir, upstream) {
   const cfg = join(dir, 'full.config.json');
   const db = join(dir, 'full.db');
-  writeFileSync(cfg, JSON.stringify({ rateLimit: { key: [{ limit: 1_000_000_000, windowMs: 1000 }] }, ml: { blockThreshold: 1, flagThreshold: 1 } }));
-  const add = spawnSync(process.execPath, [BIN, 'keys', 'add', 'bench', '--db', db, '--json'], { encoding: 'utf8' });
-  if (add.status !== 0) throw new Error(`keys add failed: ${add.stderr}`);
-  const key = JSON.parse(add.stdout).key;
+  let key = fullKeys.get(db);
+  if (key === undefined) {
+    writeFileSync(cfg, JSON.stringify({ rateLimit: { key: [{ limit: 1_000_000_000, windowMs: 1000 }] }, ml: { blockThreshold: 1, flagThreshold: 1 } }));
+    const add = spawnSync(process.execPath, [BIN, 'keys', 'add', 'bench', '--db', db, '--json'], { encoding: 'utf8' });
+    if (add.status !== 0) throw new Error(`keys add failed: ${add.stderr}`);
+    key = JSON.parse(add.stdout).key;
+    fullKeys.set(db, key);
+  }
   const started = await startPinned(
     [BIN, 'serve', '--port', '0', '--upstream', upstream, '--db', db, '--config', cfg, '--gateway-token', TOKEN],
     /ready on (http:\/\/\S+)/,
   );
   return { ...started, headers: [`x-api-key: ${key}`] };
 }
+/** The key made for each full-stack db (the same db and key serve every round). */
+const fullKeys = new Map();
 
 function ensureWrk() {
   if (spawnSync('wrk', ['--version']).error === undefined) return;
@@ -200,26 +211,47 @@ async function throughput() {
   const seconds = Number(arg('--seconds', 10));
   const dir = mkdtempSync(join(tmpdir(), 'ph-bench-proxy-'));
   const children = [];
+  // Default protocol: each forwarder runs alone next to the backend on CPU 0 — started fresh for each measurement
+  // (warm-up, measure, stop), so no idle neighbour shares the core and every round samples a new process.
+  // --shared keeps the older protocol: every forwarder started once and left running side by side for all rounds.
+  const shared = flag('--shared');
   try {
     const backend = await startPinned([SELF, '--child', 'backend']);
     children.push(backend.child);
-    const targets = { direct: backend };
-    targets.undici = await startPinned([SELF, '--child', 'undici', backend.url]);
-    targets['http-proxy'] = await startPinned([SELF, '--child', 'http-proxy', backend.url]);
     const profDir = join(ROOT, 'bench', 'profiles');
     if (flag('--profile')) mkdirSync(profDir, { recursive: true });
-    targets.serve = await startServe(dir, backend.url, flag('--profile') ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
-    targets['serve-full'] = await startServeFull(dir, backend.url);
-    for (const k of ['undici', 'http-proxy', 'serve', 'serve-full']) children.push(targets[k].child);
-
-    const names = Object.keys(targets);
+    const starters = {
+      direct: async () => backend,
+      undici: () => startPinned([SELF, '--child', 'undici', backend.url]),
+      'http-proxy': () => startPinned([SELF, '--child', 'http-proxy', backend.url]),
+      serve: () => startServe(dir, backend.url, flag('--profile') ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
+      'serve-full': () => startServeFull(dir, backend.url),
+    };
+    const names = Object.keys(starters);
+    const running = {};
+    const stop = async (n) => {
+      const t = running[n];
+      delete running[n];
+      if (!t || n === 'direct') return;
+      const gone = new Promise((r) => t.child.once('exit', r));
+      t.child.kill('SIGTERM');
+      await gone;
+    };
+    const start = async (n) => {
+      running[n] = await starters[n]();
+      if (n !== 'direct') children.push(running[n].child);
+      wrk(running[n].url, 2, [], running[n].headers); // warm-up (JIT, pools, db)
+      return running[n];
+    };
+    if (shared) for (const n of names) await start(n);
     const results = Object.fromEntries(names.map((n) => [n, []]));
-    for (const n of names) wrk(targets[n].url, 2, [], targets[n].headers); // warm-up (JIT, pools, db)
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 ? [...names].reverse() : names;
       for (const n of order) {
-        const pids = n === 'direct' ? [backend.child.pid] : [targets[n].child.pid, backend.child.pid];
-        const res = wrk(targets[n].url, seconds, pids, targets[n].headers);
+        const t = shared ? running[n] : await start(n);
+        const pids = n === 'direct' ? [backend.child.pid] : [t.child.pid, backend.child.pid];
+        const res = wrk(t.url, seconds, pids, t.headers);
+        if (!shared) await stop(n);
         if (res.non2xx || res.errors) throw new Error(`${n}: ${res.non2xx} non-2xx, socket errors ${res.errors}`);
         results[n].push(res);
         const fwdCpu = n === 'direct' ? 0 : res.cpuUs[0];
@@ -240,7 +272,7 @@ async function throughput() {
     });
     const label = { direct: 'backend directly (no proxy)', undici: 'bare undici Pool + pool.stream', 'http-proxy': 'http-proxy 1.18.1 (keep-alive agent)', serve: '`pathhelm serve` (decision log on)', 'serve-full': '`pathhelm serve` full stack (key auth + rate limits + behaviour scoring + log)' };
     const cpu = cpus()[0].model.trim();
-    console.log(`\nnode ${process.version}; ${cpu} × ${cpus().length}; ${rounds} alternating rounds × ${seconds}s; backend + forwarder on CPU 0, wrk -t1 -c50 --latency on CPU 1; GET /api/items/1 (193-byte JSON)\n`);
+    console.log(`\nnode ${process.version}; ${cpu} × ${cpus().length}; ${rounds} alternating rounds × ${seconds}s; backend + forwarder on CPU 0, wrk -t1 -c50 --latency on CPU 1; GET /api/items/1 (193-byte JSON); ${shared ? 'all forwarders running side by side (--shared)' : 'each forwarder alone, a fresh process per round'}\n`);
     console.log('| target | req/s (median) | × bare undici | p50 ms | p99 ms | p99 × bare undici | forwarder CPU µs/req | one-core capacity × bare undici |');
     console.log('|---|--:|--:|--:|--:|--:|--:|--:|');
     for (const r of rows) {
