@@ -394,9 +394,17 @@ function commit() {
   report();
   return ok;
 }
-const timer = setInterval(() => {
-  if (pending > 0 && (pending >= W.batchSize || Date.now() - oldestAt >= W.maxDelayMs)) commit();
-}, W.tickMs);
+// Armed only while rows wait (an idle gateway's writer thread never wakes up); after a transient failure it
+// retries every tickMs.
+let timer = null;
+function arm() {
+  if (timer !== null || pending === 0) return;
+  timer = setTimeout(() => {
+    timer = null;
+    if (pending > 0 && (pending >= W.batchSize || Date.now() - oldestAt >= W.maxDelayMs)) commit();
+    arm();
+  }, Math.max(W.tickMs, W.maxDelayMs - (Date.now() - oldestAt)));
+}
 parentPort.on('message', async (m) => {
   if (m.type === 'rows') {
     if (pending === 0) oldestAt = m.at;
@@ -404,10 +412,12 @@ parentPort.on('message', async (m) => {
     pending += m.n;
     if (pending >= W.batchSize) commit();
     else if (m.report) report();
+    arm();
   } else if (m.type === 'flush') {
     commit();
+    arm();
   } else if (m.type === 'close') {
-    clearInterval(timer);
+    if (timer !== null) clearTimeout(timer);
     for (let i = 0; i < 40 && !commit(); i++) await new Promise((r) => setTimeout(r, 50));
     if (pending > 0) { dropped += pending; pending = 0; batches = []; }
     report();
@@ -491,8 +501,12 @@ export function createThreadedWriter<T>(
     packer = new ColumnPacker(codec.kinds, Math.max(256, Math.min(n, 1 << 16)));
   }
 
-  const timer = setInterval(() => handOver(false), flushIntervalMs);
-  timer.unref();
+  // The hand-over timer is armed by the first row after a hand-over, so an idle gateway does not wake up for it.
+  let timer: NodeJS.Timeout | null = null;
+  const fire = (): void => {
+    timer = null;
+    handOver(false);
+  };
 
   return {
     push(ev: T): void {
@@ -511,6 +525,10 @@ export function createThreadedWriter<T>(
         return;
       }
       packer.rows++;
+      if (timer === null) {
+        timer = setTimeout(fire, flushIntervalMs);
+        timer.unref();
+      }
     },
     flush(): number {
       handOver(true);
@@ -519,7 +537,7 @@ export function createThreadedWriter<T>(
     },
     close(): Promise<void> {
       closing ??= (async () => {
-        clearInterval(timer);
+        if (timer !== null) clearTimeout(timer);
         handOver(false);
         if (workerError === null) {
           await new Promise<void>((resolve) => {
