@@ -3,23 +3,21 @@
 // number of requests and never an ordinary client, while the model file is replaced by a bad one (refused) and
 // a good one (reloaded) under load; bans escalate, are listed, lifted by the CLI and the admin API, and a
 // running gateway lets the client back within ~1 s; monitor mode stops nothing and the rows say what would have.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_NAMES } from '../../src/behaviour/features.js';
 import { openDb } from '../../src/telemetry/db.js';
 import { decodeFeatures } from '../../src/telemetry/features-codec.js';
-import type { SimulateResult } from '../../src/sim/simulate.js';
 import { trainFixtureModel } from '../helpers/behaviour-model.js';
+import { BIN, Procs, runSimulate as simulateJson, startServe as spawnServe, stop } from './spawn.js';
 
-const BIN = fileURLToPath(new URL('../../bin/pathhelm.js', import.meta.url));
 let dir: string;
 let goodModel: string;
-const children: ChildProcess[] = [];
+const procs = new Procs();
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ph-e2e-behaviour-'));
@@ -30,41 +28,12 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  procs.killAll();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; out: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--demo', '--port', '0', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('serve did not get ready: ' + out)), 20_000);
-    const check = () => {
-      const m = /ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1], out: () => out });
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-  });
-}
-
-function runSimulate(args: string[]): Promise<SimulateResult> {
-  const child = spawn(process.execPath, [BIN, 'simulate', '--json', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as SimulateResult) : reject(new Error(`simulate exited ${code}: ${err}`))));
-  });
-}
+const startServe = (args: string[]) => spawnServe(['--demo', '--port', '0', ...args], { cwd: dir, procs });
+const runSimulate = (args: string[]) => simulateJson(args, { cwd: dir, procs });
 
 function cli(args: string[]) {
   return spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
@@ -76,13 +45,6 @@ async function until(cond: () => boolean | Promise<boolean>, ms: number, what: s
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /** A GET from a given source address (what a banned client sees). */

@@ -1,16 +1,15 @@
 // End to end: the built binary serves, forwards to a backend, logs every request, exits 0 on SIGTERM,
 // and fails with one clear line and a non-zero exit when the port is taken.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/telemetry/db.js';
+import { BIN, startServe as spawnServe } from './spawn.js';
 
-const BIN = fileURLToPath(new URL('../../bin/pathhelm.js', import.meta.url));
 const TOKEN = 'e2e-token-abcdefghijklmnop';
 
 let dir: string;
@@ -34,25 +33,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; out: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: dir, env: { ...process.env, PATHHELM_GATEWAY_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('serve did not get ready: ' + out)), 15_000);
-    const check = () => {
-      const m = /ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout!.off('data', check);
-        resolve({ child, url: m[1], out: () => out });
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-  });
-}
+// No gateway token from the environment: each test passes --gateway-token.
+const startServe = (args: string[]) => spawnServe(args, { cwd: dir, env: { ...process.env, PATHHELM_GATEWAY_TOKEN: '' }, readyTimeoutMs: 15_000 });
 
 describe('pathhelm serve (built binary)', () => {
   it('forwards, logs every request, and exits 0 on SIGTERM with nothing missing', async () => {

@@ -20,16 +20,14 @@
 //   random items (scored ~0.57 by the model, below its threshold: the rule's job). The plan is checked below,
 //   so a change of profiles or session choice fails loudly here instead of silently testing less.
 // - Its own file, so vitest runs it beside tests/e2e/behaviour.test.ts (whole `npm test` budget ~5 min on 2 cores).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/telemetry/db.js';
-import { planClients, type SimulateResult } from '../../src/sim/simulate.js';
+import { planClients } from '../../src/sim/simulate.js';
+import { Procs, runSimulate as simulateJson, startServe as spawnServe, stop } from './spawn.js';
 
-const BIN = fileURLToPath(new URL('../../bin/pathhelm.js', import.meta.url));
 const BOUND = 30;
 const DURATION_MS = 35_000;
 const CLIENTS = 8;
@@ -37,55 +35,19 @@ const BOTS = ['slow-bot', 'slow-bot', 'slow-bot'];
 const SEED = 4;
 
 let dir: string;
-const children: ChildProcess[] = [];
+const procs = new Procs();
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ph-e2e-slowbot-'));
 });
 
 afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  procs.killAll();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; out: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--demo', '--no-auth', '--port', '0', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('serve did not get ready: ' + out)), 20_000);
-    const check = () => {
-      const m = /ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1], out: () => out });
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-  });
-}
-
-function runSimulate(args: string[]): Promise<SimulateResult> {
-  const child = spawn(process.execPath, [BIN, 'simulate', '--json', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as SimulateResult) : reject(new Error(`simulate exited ${code}: ${err}`))));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
+const startServe = (args: string[]) => spawnServe(['--demo', '--no-auth', '--port', '0', ...args], { cwd: dir, procs });
+const runSimulate = (args: string[]) => simulateJson(args, { cwd: dir, procs });
 
 type Mode = 'id walk' | 'search polling' | 'list pages + items';
 function modeOf(paths: string[]): Mode {
