@@ -382,13 +382,31 @@ export class BehaviourWindow {
   }
 
   /**
-   * Whether the last `rule.requests` gaps look like a regular crawl (see RegularRule). Fills `out` when given.
+   * Whether the last `rule.requests` gaps look like a regular crawl (see RegularRule). Fills `out` when given (cv NaN
+   * when the mean gap alone ruled it out).
    *
    * Example: if (w.isRegularCrawl(DEFAULT_REGULAR_RULE)) block('anomaly_regular');
    */
   isRegularCrawl(rule: Readonly<RegularRule>, out?: Regularity): boolean {
-    // Timing first (O(gaps) arithmetic); only a slow metronome pays for counting endpoints, and only up to the
-    // minimum; the exact count is taken when the rule matches (rare), for the explanation.
+    // The mean gap first, in O(1) (the gaps telescope: (last - first) / gaps), so a client faster than minGapMs —
+    // every busy one — costs no loop; then timing (O(gaps) arithmetic); only a slow metronome pays for counting
+    // endpoints, and only up to the minimum; the exact count is taken when the rule matches (rare).
+    const gaps = rule.requests;
+    if (gaps >= 2 && gaps + 1 <= this.histCount) {
+      const h = this.history;
+      const first = (this.histHead + this.histCount - gaps - 1) % h;
+      const last = (first + gaps) % h;
+      const mean = (this.histTimes[last] - this.histTimes[first]) / gaps;
+      if (mean < rule.minGapMs) {
+        if (out !== undefined) {
+          out.gaps = gaps;
+          out.meanGapMs = mean;
+          out.cv = NaN; // not measured
+          out.distinct = 0;
+        }
+        return false;
+      }
+    }
     const r = this.regularity(rule.requests, -1, out);
     if (!(r.gaps > 0 && r.cv <= rule.maxCv && r.meanGapMs >= rule.minGapMs)) return false;
     if (this.regularity(rule.requests, rule.maxCv, r, rule.minDistinct).distinct < rule.minDistinct) return false;

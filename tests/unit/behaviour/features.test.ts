@@ -305,5 +305,9 @@ describe('BehaviourWindow count-based history (regular-crawl rule)', () => {
     expect(fast.regularity(24).cv).toBeLessThan(1e-9);
     expect(fast.isRegularCrawl(rule)).toBe(false);
     expect(fast.isRegularCrawl({ ...rule, minGapMs: 0 })).toBe(true);
+    // ruled out by its mean gap alone (O(1), no loop over the gaps): out says so
+    const out = { gaps: 0, cv: 0, meanGapMs: 0, distinct: 0 };
+    expect(fast.isRegularCrawl(rule, out)).toBe(false);
+    expect(out).toEqual({ gaps: rule.requests, cv: NaN, meanGapMs: 100, distinct: 0 });
   });
 });
