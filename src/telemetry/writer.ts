@@ -510,7 +510,8 @@ export function createThreadedWriter<T>(
 
   return {
     push(ev: T): void {
-      if (packer.rows + inWorker() >= maxQueue || workerError !== null) {
+      // Beyond maxQueue, with the thread gone, or after close() began (nothing would hand it over): dropped, counted.
+      if (packer.rows + inWorker() >= maxQueue || workerError !== null || closing !== null) {
         lost++;
         return;
       }

@@ -111,6 +111,8 @@ describe('threaded writer (what serve uses)', () => {
     await w.close();
     expect(count(d)).toBe(3500);
     expect(w.stats()).toMatchObject({ written: 3500, dropped: 0, failures: 0, queued: 0 });
+    w.push(event(9999)); // too late: nothing will hand it over, so it is counted as dropped, not left queued
+    expect(w.stats()).toMatchObject({ written: 3500, dropped: 1, queued: 0 });
     const row = d.prepare('SELECT * FROM decisions WHERE request_id = ?').get('req-7') as Record<string, unknown>;
     expect(row).toMatchObject({ ts: 1_700_000_000_007, client_ip: '127.0.0.1', status: 200, decision: 'ALLOW', latency_ms: 1.5, bytes_out: 10, key_id: null });
   });
