@@ -221,9 +221,10 @@ export const BACKEND_CODEC: RowCodec<BackendEvent> = rowCodec((e: BackendEvent, 
 });
 
 // ----------------------------------------------------------------------------------------------
-// Threaded writer. The event loop only queues events and, every flushIntervalMs, hands them over
-// in a columnar form: one Float64Array (numbers, NaN for null; for strings their length, -1 for
-// null) transferred without a copy, plus all strings of the batch concatenated into one string.
+// Threaded writer. The event loop packs each event as it is pushed into a columnar form and, flushIntervalMs
+// after the first waiting row, hands it over: one Float64Array (numbers, NaN for null; for strings their
+// length, -1 for null, -2 for "same as the row above") transferred without a copy, plus the batch's strings
+// concatenated into one string.
 // No number is formatted and no string escaped or parsed on either side (JSON hand-over cost
 // ~2.5 µs per row on the event loop; this ~1 µs). The worker thread owns
 // its own SQLite connection and commits when batchSize rows wait or maxDelayMs after the oldest
