@@ -23,6 +23,7 @@
 import { PathHelmError } from '../errors.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
+import type { ClientAggregate } from './queries.js';
 
 export interface AnalyticsOptions {
   /** Epoch ms, inclusive; default: all of the log. */
@@ -41,14 +42,7 @@ export interface Analytics {
   total: number;
   byDecision: { ALLOW: number; THROTTLE: number; BLOCK: number };
   byReason: Array<{ reason: string; decision: string; count: number }>;
-  topClients: Array<{
-    clientIp: string;
-    keyId: string | null;
-    requests: number;
-    throttled: number;
-    blocked: number;
-    maxScore: number | null;
-  }>;
+  topClients: Array<Omit<ClientAggregate, 'lastTs'>>;
   topPaths: Array<{ path: string; requests: number; throttled: number; blocked: number }>;
   /** Gateway latency (latency_ms), ms. */
   latency: { p50: number | null; p90: number | null; p99: number | null; max: number | null };

@@ -11,6 +11,7 @@
 
 import type { Db } from './db.js';
 import { decodeFeatures } from './features-codec.js';
+import type { BackendEvent } from './types.js';
 
 /** One decision as `top` shows it (no feature JSON: that is read on demand for a client's detail). */
 export interface FeedRow {
@@ -256,15 +257,8 @@ export interface TraceDecision extends FeedRow {
   bytesOut: number;
 }
 
-export interface TraceBackendEvent {
-  id: number;
-  ts: number;
-  requestId: string | null;
-  method: string;
-  path: string;
-  status: number;
-  latencyMs: number;
-}
+/** A backend_events row: the demo backend's view of the request, with its row id. */
+export type TraceBackendEvent = BackendEvent & { id: number };
 
 export interface Trace {
   requestId: string;

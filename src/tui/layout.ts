@@ -6,6 +6,7 @@
 //   const lines = mainLines(model.view(now, {...}), ui, meta, { width: 80, height: 24 }, now);
 //   process.stdout.write(plainText(lines) + '\n');
 
+import type { FeatureSummary } from '../forest/model.js';
 import type { ClientDetail, FeedRow } from '../telemetry/queries.js';
 import type { ClientRow, SortKey, TopView } from './model.js';
 
@@ -60,13 +61,6 @@ export interface Meta {
   uptimeMs: number | null;
 }
 
-export interface FeatureSummary {
-  name: string;
-  min: number;
-  max: number;
-  mean: number;
-  sd: number;
-}
 
 export interface ModelSummary {
   label: string;

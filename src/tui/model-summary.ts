@@ -8,7 +8,8 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { FeatureSummary, ModelSummary } from './layout.js';
+import type { FeatureSummary } from '../forest/model.js';
+import type { ModelSummary } from './layout.js';
 
 export interface ModelSummaryResult {
   summary: ModelSummary | null;
