@@ -2,8 +2,7 @@
 // with a real SQLite file, and helpers to send requests and read the decision log.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { Agent, request } from 'undici';
 import { DEFAULT_CONFIG, type PathHelmConfig } from '../../../src/config/types.js';
 import { startGateway, type Gateway } from '../../../src/gateway/server.js';
 import { openDb, type Db } from '../../../src/telemetry/db.js';
+import { startUpstream } from '../gateway/helpers.js';
 
 export const BIN = fileURLToPath(new URL('../../../bin/pathhelm.js', import.meta.url));
 
@@ -22,28 +22,23 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+/** The gateway tests' upstream (tests/integration/gateway/helpers.ts) answering {"ok":true}; `seen` lists headers. */
 export async function startEchoBackend(): Promise<Backend> {
-  const seen: IncomingHttpHeaders[] = [];
-  const server: Server = createServer((req, res) => {
-    seen.push(req.headers);
+  const up = await startUpstream((req, res) => {
     req.resume();
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"ok":true}');
     });
   });
-  server.keepAliveTimeout = 5000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  up.server.keepAliveTimeout = 5000;
   return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    seen,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    url: up.url,
+    server: up.server,
+    get seen() {
+      return up.seen.map((x) => x.headers);
+    },
+    close: up.close,
   };
 }
 
