@@ -1,4 +1,4 @@
-// Owns request ids: validation of an inbound X-Request-ID and a fast UUIDv7 generator.
+// Owns request ids: validation of an inbound X-Request-ID, a fast UUIDv7 generator, and reading a UUIDv7's time.
 //
 // Example:
 //   const id = isValidRequestId(inbound) ? inbound : uuidv7(Date.now());
@@ -65,4 +65,48 @@ export function uuidv7(now: number = Date.now()): string {
 /** The ms timestamp encoded in a UUIDv7 (for tests and tracing). */
 export function uuidv7Time(id: string): number {
   return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
+
+// Hex digit value of a lower-case hex character code, -1 for anything else (upper case included: uuidv7 never
+// writes it, and an id that differs only in case is a different request id).
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let c = 48; c <= 57; c++) HEX_VALUE[c] = c - 48;
+for (let c = 97; c <= 102; c++) HEX_VALUE[c] = c - 87;
+const hexAt = (id: string, i: number): number => {
+  const c = id.charCodeAt(i);
+  return c < 128 ? HEX_VALUE[c] : -1;
+};
+
+/**
+ * The ms timestamp of `id` when it has the shape uuidv7() writes (36 chars, '-' at 8/13/18/23, '7' at 14,
+ * lower-case hex elsewhere), else -1. Allocation-free (charCodeAt only; ~80 ns). This is the one definition of
+ * "a UUIDv7" shared by the decision-log writer (idCarriesTs) and `pathhelm trace` (traceRequest).
+ * Example: `uuidv7Ms(uuidv7(1700000000000))` → 1700000000000; `uuidv7Ms('req-abc')` → -1
+ */
+export function uuidv7Ms(id: string): number {
+  if (id.length !== 36) return -1;
+  if (id.charCodeAt(8) !== 45 || id.charCodeAt(13) !== 45 || id.charCodeAt(18) !== 45 || id.charCodeAt(23) !== 45) return -1;
+  if (id.charCodeAt(14) !== 55) return -1; // version '7'
+  // 48 bits as 16 high + 32 low (bit ops are 32-bit); `bad` goes negative when any digit is not lower-case hex.
+  let hi = 0;
+  let lo = 0;
+  let bad = 0;
+  let v = 0;
+  for (let i = 0; i < 4; i++) { v = hexAt(id, i); bad |= v; hi = (hi << 4) | v; }
+  for (let i = 4; i < 8; i++) { v = hexAt(id, i); bad |= v; lo = (lo << 4) | v; }
+  for (let i = 9; i < 13; i++) { v = hexAt(id, i); bad |= v; lo = (lo << 4) | v; }
+  for (let i = 15; i < 18; i++) bad |= hexAt(id, i);
+  for (let i = 19; i < 23; i++) bad |= hexAt(id, i);
+  for (let i = 24; i < 36; i++) bad |= hexAt(id, i);
+  return bad < 0 ? -1 : hi * 0x100000000 + (lo >>> 0);
+}
+
+/**
+ * True when `id` is a UUIDv7 (uuidv7Ms shape) whose 48-bit ms timestamp equals `ts`: what `serve` writes for
+ * an id it minted itself (uuidv7(now), ts = now). The decision log stores such rows with rid_by_ts = 1 and
+ * leaves them out of the request-id index: trace finds them through ts (migration 7). Runs once per request.
+ * Example: `idCarriesTs(uuidv7(now), now)` → true; `idCarriesTs('req-abc', now)` → false
+ */
+export function idCarriesTs(id: string, ts: number): boolean {
+  return ts >= 0 && uuidv7Ms(id) === ts;
 }

@@ -140,4 +140,21 @@ export const MIGRATIONS: Migration[] = [
       DROP INDEX IF EXISTS decisions_ts;
     `,
   },
+  {
+    version: 7,
+    name: 'request-id index only for ids trace cannot find through ts (rid_by_ts)',
+    // Measured (better-sqlite3, 32-row INSERTs, 12k rows per transaction): decisions_request_id cost ~1.0 µs of
+    // the writer thread's ~6 µs per row, its keys being random. Almost every id is a UUIDv7 that serve minted
+    // from the row's own ts (uuidv7(now), ts = now): the writer marks those rows rid_by_ts = 1 and trace finds
+    // them with ts = <the id's ms> through decisions_ts_latency. Rows with rid_by_ts NULL (client-supplied ids,
+    // and every row written before this migration) stay in the request-id index, now partial.
+    // Same model, all ids minted: 5.8 → 5.0 µs per row (no request-id index at all: 4.9), file 15% smaller.
+    // On an existing log, ADD COLUMN only rewrites the schema; the index is rebuilt once (a full scan + sort:
+    // ~0.7–1 s per million rows, warm cache), and rows written before stay in it (rid_by_ts NULL).
+    sql: `
+      ALTER TABLE decisions ADD COLUMN rid_by_ts INTEGER;
+      DROP INDEX IF EXISTS decisions_request_id;
+      CREATE INDEX decisions_request_id ON decisions (request_id) WHERE rid_by_ts IS NULL;
+    `,
+  },
 ];

@@ -9,6 +9,7 @@
 //   if (rows.length) after = rows[rows.length - 1].id;
 //   traceRequest(db, 'req-123');                    // { decisions: [...], backend: [...] }
 
+import { uuidv7Ms } from '../gateway/request-id.js';
 import type { Db } from './db.js';
 import { decodeFeatures } from './features-codec.js';
 import type { BackendEvent } from './types.js';
@@ -267,16 +268,35 @@ export interface Trace {
   backend: TraceBackendEvent[];
 }
 
+const TRACE_COLUMNS = `${FEED_COLUMNS}, client_id AS clientId, upstream_status AS upstreamStatus, features, explain,
+  upstream_ms AS upstreamMs, bytes_in AS bytesIn, bytes_out AS bytesOut`;
+
+/**
+ * The SQL and parameters that find the decision rows of `requestId` (exported so tests can EXPLAIN it).
+ * Since migration 7 a row whose id is a UUIDv7 carrying its own ts (rid_by_ts = 1: serve minted it) is not in
+ * the request-id index; it is found through ts (the id's ms) with decisions_ts_latency. Every other row
+ * (rid_by_ts NULL: client-supplied ids, rows older than the migration) is in the partial index decisions_request_id.
+ * The two branches are disjoint. A log without migration 7 (opened read-only, so never migrated) gets the plain query.
+ */
+export function traceDecisionsQuery(db: Db, requestId: string): { sql: string; params: unknown[] } {
+  if (!tableColumns(db, 'decisions').includes('rid_by_ts')) {
+    return { sql: `SELECT ${TRACE_COLUMNS} FROM decisions WHERE request_id = ? ORDER BY ts, id`, params: [requestId] };
+  }
+  const indexed = `SELECT ${TRACE_COLUMNS} FROM decisions WHERE request_id = ? AND rid_by_ts IS NULL`;
+  const ms = uuidv7Ms(requestId);
+  if (ms < 0) return { sql: `${indexed} ORDER BY ts, id`, params: [requestId] };
+  return {
+    sql: `SELECT ${TRACE_COLUMNS} FROM decisions WHERE ts = ? AND request_id = ? AND rid_by_ts = 1
+          UNION ALL ${indexed} ORDER BY ts, id`,
+    params: [ms, requestId, requestId],
+  };
+}
+
 /** The decision row(s) and backend event(s) for one request id. Example: `traceRequest(db, 'req-1')` */
 export function traceRequest(db: Db, requestId: string): Trace {
+  const q = traceDecisionsQuery(db, requestId);
   const decisions = (
-    db
-      .prepare(
-        `SELECT ${FEED_COLUMNS}, client_id AS clientId, upstream_status AS upstreamStatus, features, explain,
-                upstream_ms AS upstreamMs, bytes_in AS bytesIn, bytes_out AS bytesOut
-         FROM decisions WHERE request_id = ? ORDER BY ts, id`,
-      )
-      .all(requestId) as Array<TraceDecision & { features: string | null; explain: string | null }>
+    db.prepare(q.sql).all(...q.params) as Array<TraceDecision & { features: string | null; explain: string | null }>
   ).map((d) => ({ ...d, features: d.features === null ? null : (decodeFeatures(db, d.features) ?? d.features), explain: parseJson(d.explain) }));
   const backend = db
     .prepare(

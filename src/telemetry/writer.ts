@@ -15,6 +15,7 @@
 
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { idCarriesTs } from '../gateway/request-id.js';
 import type { Db } from './db.js';
 import type { BackendEvent, DecisionEvent, TelemetryStats } from './types.js';
 
@@ -160,16 +161,19 @@ export function createBatchWriter<T>(
   };
 }
 
-// Positional parameters: binding 20 values from an array is cheaper than named lookups on an object.
+// Positional parameters: binding 21 values from an array is cheaper than named lookups on an object.
+// rid_by_ts (migration 7) is 1 when the request id is a UUIDv7 carrying the row's ts (minted by serve), so the row
+// stays out of the partial request-id index and trace finds it through ts; NULL otherwise (indexed).
 const DECISION_SQL = `INSERT INTO decisions (ts, request_id, client_ip, client_id, key_id, method, path, status,
   upstream_status, decision, reason, would_decision, mode, score, features, explain, latency_ms, upstream_ms,
-  bytes_in, bytes_out) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  bytes_in, bytes_out, rid_by_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** A DecisionEvent as the positional row of DECISION_SQL. */
 export function decisionRow(e: DecisionEvent): unknown[] {
   return [
     e.ts, e.requestId, e.clientIp, e.clientId, e.keyId, e.method, e.path, e.status, e.upstreamStatus, e.decision,
     e.reason, e.wouldDecision, e.mode, e.score, e.features, e.explain, e.latencyMs, e.upstreamMs, e.bytesIn, e.bytesOut,
+    idCarriesTs(e.requestId, e.ts) ? 1 : null,
   ];
 }
 
@@ -183,6 +187,7 @@ export const DECISION_CODEC: RowCodec<DecisionEvent> = rowCodec((e: DecisionEven
   c.n(e.ts); c.s(e.requestId); c.s(e.clientIp); c.s(e.clientId); c.s(e.keyId); c.s(e.method); c.s(e.path);
   c.n(e.status); c.n(e.upstreamStatus); c.s(e.decision); c.s(e.reason); c.s(e.wouldDecision); c.s(e.mode);
   c.n(e.score); c.s(e.features); c.s(e.explain); c.n(e.latencyMs); c.n(e.upstreamMs); c.n(e.bytesIn); c.n(e.bytesOut);
+  c.n(idCarriesTs(e.requestId, e.ts) ? 1 : null);
 });
 
 /** Batched writer for the `decisions` table whose SQLite work runs on a worker thread. */
