@@ -39,6 +39,8 @@ export class Exchange implements RequestContext {
   readonly res: ServerResponse;
   readonly now: number;
   requestId = '';
+  /** True when requestId was minted here (uuidv7(now)) rather than taken from the client's X-Request-ID. */
+  requestIdMinted = false;
   readonly path: string;
   clientIp: string;
   /** The socket peer (normalised); X-Forwarded-For gets this appended. */
@@ -100,6 +102,7 @@ export class Exchange implements RequestContext {
     const ev: DecisionEvent = {
       ts: this.now,
       requestId: this.requestId,
+      requestIdMinted: this.requestIdMinted,
       clientIp: this.clientIp,
       clientId: this.clientId,
       keyId: this.keyId,

@@ -165,7 +165,11 @@ export async function startGateway(config: Readonly<PathHelmConfig>, deps: Gatew
     const headers: string[] = [];
     scanRequestHeaders(req.rawHeaders, headers, scan);
     const inboundId = scan.requestId;
-    ex.requestId = isValidRequestId(inboundId) ? inboundId : uuidv7(now);
+    if (isValidRequestId(inboundId)) ex.requestId = inboundId;
+    else {
+      ex.requestId = uuidv7(now);
+      ex.requestIdMinted = true;
+    }
 
     if (path.charCodeAt(0) !== 47) {
       sendError(ex, 400, 'BLOCK', 'bad_request', 'the request target must be an absolute path', undefined, true);
@@ -216,7 +220,11 @@ export async function startGateway(config: Readonly<PathHelmConfig>, deps: Gatew
     });
     socket.on('error', () => socket.destroy());
     const inbound = req.headers['x-request-id'];
-    ex.requestId = typeof inbound === 'string' && isValidRequestId(inbound) ? inbound : uuidv7(now);
+    if (typeof inbound === 'string' && isValidRequestId(inbound)) ex.requestId = inbound;
+    else {
+      ex.requestId = uuidv7(now);
+      ex.requestIdMinted = true;
+    }
     if (core.closing) {
       upgradeRes(ex, 503, 'BLOCK', 'shutting_down', 'the gateway is shutting down');
       return;
@@ -262,7 +270,7 @@ export async function startGateway(config: Readonly<PathHelmConfig>, deps: Gatew
     setTimeout(() => socket.destroy(), 1000).unref();
     const clientIp = normalizeIp((socket as Socket).remoteAddress);
     writer.push({
-      ts: now, requestId, clientIp, clientId: null, keyId: null, method, path, status, upstreamStatus: null,
+      ts: now, requestId, requestIdMinted: true, clientIp, clientId: null, keyId: null, method, path, status, upstreamStatus: null,
       decision: 'BLOCK', reason, wouldDecision: monitor ? 'BLOCK' : null, mode: config.mode, score: null,
       features: null, explain: null, latencyMs: 0, upstreamMs: null, bytesIn: 0, bytesOut: 0,
     });

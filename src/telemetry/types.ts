@@ -11,6 +11,11 @@ export interface DecisionEvent {
   /** Milliseconds since the epoch when the request arrived. */
   ts: number;
   requestId: string;
+  /**
+   * True when serve minted requestId itself as uuidv7(ts), false when the client sent it: the writer then sets
+   * rid_by_ts (migration 7) without reading the id back. Left out, the writer checks the id (idCarriesTs).
+   */
+  requestIdMinted?: boolean;
   /** Client address after trusted-proxy resolution (IPv4-mapped IPv6 normalised). */
   clientIp: string;
   /** Identity the behaviour window is kept for: the key id, else the client address (/64 for IPv6). */

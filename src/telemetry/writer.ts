@@ -168,12 +168,23 @@ const DECISION_SQL = `INSERT INTO decisions (ts, request_id, client_ip, client_i
   upstream_status, decision, reason, would_decision, mode, score, features, explain, latency_ms, upstream_ms,
   bytes_in, bytes_out, rid_by_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
+/**
+ * rid_by_ts of a row: 1 when its request id carries its ts, else null. An id serve says it minted (uuidv7(ts)) carries
+ * an integer ts by construction; one the client sent stays null (indexed; trace finds it there whatever it holds).
+ */
+function ridByTs(e: DecisionEvent): 1 | null {
+  const minted = e.requestIdMinted;
+  if (minted === true) return Math.floor(e.ts) === e.ts ? 1 : null;
+  if (minted === false) return null;
+  return idCarriesTs(e.requestId, e.ts) ? 1 : null;
+}
+
 /** A DecisionEvent as the positional row of DECISION_SQL. */
 export function decisionRow(e: DecisionEvent): unknown[] {
   return [
     e.ts, e.requestId, e.clientIp, e.clientId, e.keyId, e.method, e.path, e.status, e.upstreamStatus, e.decision,
     e.reason, e.wouldDecision, e.mode, e.score, e.features, e.explain, e.latencyMs, e.upstreamMs, e.bytesIn, e.bytesOut,
-    idCarriesTs(e.requestId, e.ts) ? 1 : null,
+    ridByTs(e),
   ];
 }
 
@@ -187,7 +198,7 @@ export const DECISION_CODEC: RowCodec<DecisionEvent> = rowCodec((e: DecisionEven
   c.n(e.ts); c.s(e.requestId); c.s(e.clientIp); c.s(e.clientId); c.s(e.keyId); c.s(e.method); c.s(e.path);
   c.n(e.status); c.n(e.upstreamStatus); c.s(e.decision); c.s(e.reason); c.s(e.wouldDecision); c.s(e.mode);
   c.n(e.score); c.s(e.features); c.s(e.explain); c.n(e.latencyMs); c.n(e.upstreamMs); c.n(e.bytesIn); c.n(e.bytesOut);
-  c.n(idCarriesTs(e.requestId, e.ts) ? 1 : null);
+  c.n(ridByTs(e));
 });
 
 /** Batched writer for the `decisions` table whose SQLite work runs on a worker thread. */

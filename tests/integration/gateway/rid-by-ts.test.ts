@@ -81,3 +81,28 @@ describe.each(writers)('%s: rid_by_ts', (_name, make) => {
     }
   });
 });
+
+describe.each(writers)('%s: requestIdMinted', (_name, make) => {
+  it('true marks the row without reading the id, false keeps it indexed; a fractional ts is never marked; trace finds all', async () => {
+    const d = open();
+    const w = make(d);
+    const minted = uuidv7(T);
+    const echoed = uuidv7(T + 5); // a client sending back an id that happens to carry the row's ms
+    const fractional = uuidv7(T + 7); // a fake clock with fractions: the id carries T + 7, the row T + 7.5
+    w.push({ ...event(T, minted, '/minted'), requestIdMinted: true });
+    w.push({ ...event(T + 5, echoed, '/echoed'), requestIdMinted: false });
+    w.push({ ...event(T + 7.5, fractional, '/fractional'), requestIdMinted: true });
+    await w.close();
+    expect(w.stats()).toMatchObject({ written: 3, dropped: 0, failures: 0 });
+    const rows = d.prepare('SELECT path, rid_by_ts AS f FROM decisions ORDER BY id').all() as Array<{ path: string; f: number | null }>;
+    expect(rows.map((r) => [r.path, r.f])).toEqual([['/minted', 1], ['/echoed', null], ['/fractional', null]]);
+    const ro = openDb(d.name, { readonly: true });
+    try {
+      expect(traceRequest(ro, minted).decisions.map((r) => r.path)).toEqual(['/minted']);
+      expect(traceRequest(ro, echoed).decisions.map((r) => r.path)).toEqual(['/echoed']);
+      expect(traceRequest(ro, fractional).decisions.map((r) => r.path)).toEqual(['/fractional']);
+    } finally {
+      ro.close();
+    }
+  });
+});
