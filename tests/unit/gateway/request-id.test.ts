@@ -23,6 +23,16 @@ describe('uuidv7', () => {
     expect(uuidv7Time(uuidv7(2 ** 40 + 5))).toBe(2 ** 40 + 5);
     expect(uuidv7Time(uuidv7(2 ** 48 - 1))).toBe(2 ** 48 - 1);
   });
+  it('fills every random position with every hex digit (no stuck nibble), the variant with 8/9/a/b', () => {
+    const seen: Array<Set<string>> = Array.from({ length: 36 }, () => new Set());
+    for (let i = 0; i < 4000; i++) {
+      const id = uuidv7(1_700_000_000_000);
+      for (let p = 0; p < 36; p++) seen[p].add(id[p]);
+    }
+    for (const p of [15, 16, 17, 20, 21, 22, ...Array.from({ length: 12 }, (_, i) => 24 + i)]) expect(seen[p].size, `position ${p}`).toBe(16);
+    expect([...seen[19]].sort()).toEqual(['8', '9', 'a', 'b']);
+    expect([...seen[14]]).toEqual(['7']);
+  });
   it('is unique across pool refills and sorts by time', () => {
     const ids = new Set<string>();
     for (let i = 0; i < 5000; i++) ids.add(uuidv7(1_700_000_000_000));
