@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../../src/telemetry/db.js';
 import type { DecisionEvent } from '../../../src/telemetry/types.js';
-import { createBackendEventWriter, createDecisionWriter, createThreadedBackendEventWriter, createThreadedDecisionWriter } from '../../../src/telemetry/writer.js';
+import { createBackendEventWriter, createDecisionWriter, createThreadedBackendEventWriter, createThreadedDecisionWriter, multiRowSql } from '../../../src/telemetry/writer.js';
 
 function event(i: number): DecisionEvent {
   return {
@@ -31,6 +31,15 @@ function open(): Db {
 }
 
 const count = (d: Db, table = 'decisions') => (d.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+describe('multiRowSql', () => {
+  it('splits an INSERT with anonymous placeholders into head and row; refuses other shapes', () => {
+    expect(multiRowSql('INSERT INTO t (a, b)\n  VALUES (?, ?)')).toEqual({ head: 'INSERT INTO t (a, b)\n  VALUES ', row: ['?', '?'] });
+    expect(multiRowSql('INSERT INTO t (a, b) VALUES (@a, @b)')).toBeNull(); // a named one would repeat in every row
+    expect(multiRowSql('INSERT INTO t SELECT * FROM u')).toBeNull();
+    expect(multiRowSql('INSERT INTO t (a) VALUES (lower(?))')).toBeNull();
+  });
+});
 
 describe('batched writer', () => {
   it('writes nothing on push and everything on flush, in batches', () => {
@@ -175,9 +184,53 @@ describe('threaded writer (what serve uses)', () => {
     }
     await w.close();
     expect(w.stats()).toMatchObject({ written: 3000, dropped: 1 });
+    expect(w.insertPaths().multiRow).toBeGreaterThan(2000); // rows go in 32 per statement where they can
     const rows = d.prepare('SELECT request_id, path, key_id, client_id, features, reason, method, mode FROM decisions ORDER BY id').all() as Array<Record<string, unknown>>;
     expect(rows.map((r) => [r.request_id, r.path, r.key_id, r.client_id, r.features, r.reason, r.method, r.mode]))
       .toEqual(sent.map((e) => [e.requestId, e.path, e.keyId, e.clientId, e.features, e.reason, 'GET', 'enforce']));
+  });
+
+  it('round-trips rows whose text columns are constant over runs of rows (bound once per 32-row statement) exactly', async () => {
+    const d = open();
+    const w = createThreadedDecisionWriter(d.name, { flushIntervalMs: 5, maxDelayMs: 10 });
+    // Runs of 64 rows: in each run a seeded subset of the text columns keeps one value (sometimes NULL or non-ASCII),
+    // the others change on every row, so the writer meets many different sets of shared columns (more than the
+    // statements it keeps for them) and groups that straddle two runs.
+    let seed = 7;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const sent: DecisionEvent[] = [];
+    for (let run = 0; run < 90; run++) {
+      const fixed = Array.from({ length: 8 }, () => rnd() < 0.5);
+      const pick = <V extends string | null>(k: number, i: number, constant: V, varying: string): V | string => (fixed[k] ? constant : varying + i);
+      for (let j = 0; j < 64; j++) {
+        const i = run * 64 + j;
+        const ev: DecisionEvent = {
+          ...event(i),
+          clientIp: pick(0, i, '10.0.0.' + run, '10.1.'),
+          clientId: pick(1, i, run % 3 === 0 ? null : 'c' + run, 'cid'),
+          keyId: pick(2, i, run % 4 === 0 ? null : 'ph_' + run, 'ph_k'),
+          method: pick(3, i, 'GET', 'M'),
+          path: pick(4, i, '/é/' + run, '/p/'),
+          reason: pick(5, i, 'ok', 'r'),
+          features: pick(6, i, run % 5 === 0 ? null : 'set|' + run, 'set|v'),
+          explain: pick(7, i, null, '[]'),
+        };
+        sent.push(ev);
+        w.push(ev);
+      }
+      if (run % 30 === 0) await new Promise((r) => setTimeout(r, 15));
+    }
+    await w.close();
+    expect(w.stats()).toMatchObject({ written: sent.length, dropped: 0, failures: 0 });
+    // most rows went through 32-row statements, some of them binding shared columns once
+    const paths = w.insertPaths();
+    expect(paths.multiRow).toBeGreaterThan(sent.length / 2);
+    expect(paths.sharedBind).toBeGreaterThan(0);
+    expect(paths.sharedBind).toBeLessThan(paths.multiRow);
+    const rows = d.prepare('SELECT request_id, client_ip, client_id, key_id, method, path, reason, features, explain, mode, decision, would_decision FROM decisions ORDER BY id').all() as Array<Record<string, unknown>>;
+    expect(rows.map((r) => Object.values(r))).toEqual(
+      sent.map((e) => [e.requestId, e.clientIp, e.clientId, e.keyId, e.method, e.path, e.reason, e.features, e.explain, 'enforce', 'ALLOW', null]),
+    );
   });
 
   it('writes backend events on a thread too', async () => {
