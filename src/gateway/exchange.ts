@@ -11,6 +11,7 @@ import type { Decision, Mode } from '../config/types.js';
 import type { DecisionEvent } from '../telemetry/types.js';
 import type { BatchWriter } from '../telemetry/writer.js';
 import type { Pass, RequestContext } from './pipeline.js';
+import { isValidRequestId, uuidv7 } from './request-id.js';
 import type { GatewayStats } from './stats.js';
 
 /** What every exchange of one gateway shares (built once at start-up). */
@@ -83,6 +84,15 @@ export class Exchange implements RequestContext {
     this.path = path;
     this.clientIp = clientIp;
     this.peerIp = clientIp;
+  }
+
+  /** Takes the client's X-Request-ID when it is valid, else mints a UUIDv7 from this request's arrival time. */
+  adoptRequestId(inbound: string | undefined): void {
+    if (isValidRequestId(inbound)) this.requestId = inbound;
+    else {
+      this.requestId = uuidv7(this.now);
+      this.requestIdMinted = true;
+    }
   }
 
   /** Writes the one decision event for this request. Idempotent; called when the response closes. */

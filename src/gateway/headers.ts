@@ -191,7 +191,7 @@ function droppedName(name: string): string | null {
 }
 
 /** node's Buffer#latin1Slice: decodes without argument normalisation (undocumented but stable). */
-interface Latin1 {
+export interface Latin1 {
   latin1Slice(start: number, end: number): string;
 }
 

@@ -5,6 +5,7 @@
 //   // '0193a6f2-7c1e-7b3a-9f21-5c0d3e8a1b44'
 
 import { randomFillSync } from 'node:crypto';
+import type { Latin1 } from './headers.js';
 
 /** Longest inbound X-Request-ID that is kept (longer ones are replaced). */
 export const MAX_REQUEST_ID_LENGTH = 128;
@@ -36,11 +37,6 @@ export function isValidRequestId(id: string | undefined): id is string {
 const HEX_DIGIT = Buffer.from('0123456789abcdef', 'latin1');
 const ID = Buffer.alloc(36, 45); // '-' at 8, 13, 18, 23 stay
 ID[14] = 55; // version '7'
-
-/** node's Buffer#latin1Slice: decodes without argument normalisation (undocumented but stable). */
-interface Latin1 {
-  latin1Slice(start: number, end: number): string;
-}
 
 // Random bytes are drawn from the CSPRNG in blocks of 10 KiB (1,024 ids per refill).
 const POOL_SIZE = 10 * 1024;

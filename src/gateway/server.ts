@@ -24,7 +24,7 @@ import { scanRequestHeaders, type RequestScan } from './headers.js';
 import { stripNamedHeaders } from '../policy/access.js';
 import { buildPasses } from './passes.js';
 import type { Pass } from './pipeline.js';
-import { isValidRequestId, uuidv7 } from './request-id.js';
+import { uuidv7 } from './request-id.js';
 import { GatewayStats, type GatewayStatsSnapshot } from './stats.js';
 
 export interface GatewayDeps {
@@ -164,12 +164,7 @@ export async function startGateway(config: Readonly<PathHelmConfig>, deps: Gatew
     res.on('close', onResponseClose);
     const headers: string[] = [];
     scanRequestHeaders(req.rawHeaders, headers, scan);
-    const inboundId = scan.requestId;
-    if (isValidRequestId(inboundId)) ex.requestId = inboundId;
-    else {
-      ex.requestId = uuidv7(now);
-      ex.requestIdMinted = true;
-    }
+    ex.adoptRequestId(scan.requestId);
 
     if (path.charCodeAt(0) !== 47) {
       sendError(ex, 400, 'BLOCK', 'bad_request', 'the request target must be an absolute path', undefined, true);
@@ -220,11 +215,7 @@ export async function startGateway(config: Readonly<PathHelmConfig>, deps: Gatew
     });
     socket.on('error', () => socket.destroy());
     const inbound = req.headers['x-request-id'];
-    if (typeof inbound === 'string' && isValidRequestId(inbound)) ex.requestId = inbound;
-    else {
-      ex.requestId = uuidv7(now);
-      ex.requestIdMinted = true;
-    }
+    ex.adoptRequestId(typeof inbound === 'string' ? inbound : undefined);
     if (core.closing) {
       upgradeRes(ex, 503, 'BLOCK', 'shutting_down', 'the gateway is shutting down');
       return;
